@@ -9,6 +9,10 @@ import { FsArtifactStore } from './artifacts/fs/fs-artifact-store.js';
 import { resolveConfig, type SlipwayConfig, type SlipwayOptions, splitUrl } from './core/config.js';
 import { SlipwayError } from './core/errors.js';
 import { Registry } from './registry/registry.js';
+import { createInferenceRuntime } from './runtime/inference-runtime.js';
+import type { InferenceEngine } from './serving/inference-engine.js';
+import { ModelRepository, type ModelRepositoryOptions } from './serving/model-repository.js';
+import { runtimeEngine } from './serving/runtime-engine.js';
 import { KyselyRegistryStore } from './store/kysely/kysely-registry-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import type { Database } from './store/schema.js';
@@ -65,6 +69,52 @@ export async function openSlipway(options: SlipwayOptions = {}): Promise<Slipway
   };
 }
 
+export interface ServingOptions {
+  /** Model references to serve; null serves every registered model. */
+  selection: string[] | null;
+  /** Inference worker threads (default: the number of cores). */
+  workers?: number;
+  /** How often replicas read the store's change log for registrations and alias moves. */
+  pollMs?: number;
+  log?: ModelRepositoryOptions['log'];
+}
+
+/**
+ * Starts the inference runtime and the model repository on top of the registry: the served models
+ * are loaded and warmed before this resolves. Serving is separate from `openSlipway` so that
+ * commands that only read the registry never start worker threads.
+ */
+export async function createServing(
+  slipway: Slipway,
+  options: ServingOptions,
+): Promise<{ repository: ModelRepository; engine: InferenceEngine; close(): Promise<void> }> {
+  const runtime = createInferenceRuntime({ workers: options.workers });
+  const engine = runtimeEngine(runtime);
+  const repository = new ModelRepository({
+    registry: slipway.registry,
+    store: slipway.registryStore,
+    engine,
+    selection: options.selection,
+    pollMs: options.pollMs,
+    log: options.log,
+  });
+  try {
+    await repository.start();
+  } catch (err) {
+    await repository.close();
+    await runtime.close();
+    throw err;
+  }
+  return {
+    repository,
+    engine,
+    async close() {
+      await repository.close();
+      await runtime.close();
+    },
+  };
+}
+
 function unsupported(what: string, scheme: string, known: string[]): SlipwayError {
   return new SlipwayError(
     'CORE_INVALID_ARGUMENT',
@@ -74,6 +124,13 @@ function unsupported(what: string, scheme: string, known: string[]): SlipwayErro
 
 export { ERROR_CODES, type ErrorCode, EXIT, SlipwayError } from './core/errors.js';
 export type { Datatype, Signature, TensorSpec } from './core/tensor-types.js';
+export { slipwayVersion } from './registry/environment.js';
 export { formatModelRef, type ModelRef, parseModelRef } from './registry/model-ref.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
+export type { Tensor, TensorMap } from './runtime/tensor.js';
+export type { InferOptions, InferResult, TensorInputs } from './serving/inference-engine.js';
+export type { ServedVersion } from './serving/model-repository.js';
+export { outputsToRecords, recordsToTable, type Table, tableToInputs } from './serving/tabular-input.js';
 export type { ModelVersionRecord, RegisteredModelRecord } from './store/registry-store.js';
+export type { InferenceEngine };
+export { ModelRepository, type ModelRepositoryOptions };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, isSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../registry/environment.js';
 import { registerModelCommands } from './models.js';
+import { registerServeCommands } from './serve.js';
 
 /**
  * The `slipway` command. Each group lives in its own file and only translates flags into library
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerModelCommands(program);
+  registerServeCommands(program);
   return program;
 }
 

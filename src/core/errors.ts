@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   ),
   CORE_NOT_FOUND: row(404, EXIT.notFound, 'RESOURCE_DOES_NOT_EXIST', 'A named resource does not exist.'),
   CORE_UNAUTHORIZED: row(401, EXIT.invalid, 'UNAUTHENTICATED', 'A bearer token is required or wrong.'),
+  CORE_UNSUPPORTED_MEDIA_TYPE: row(415, EXIT.invalid, 'BAD_REQUEST', 'The request body has a content type the route does not read.'),
   CORE_CLOSED: row(503, EXIT.unavailable, 'TEMPORARILY_UNAVAILABLE', 'The slipway context was closed.'),
   ARTIFACTS_FILE_NOT_FOUND: row(
     404,
@@ -181,6 +182,57 @@ export const ERROR_CODES = {
     'onnxruntime failed while running a batch.',
   ),
   RUNTIME_WORKER_EXITED: row(500, EXIT.internal, 'INTERNAL_ERROR', 'An inference worker thread died.'),
+  TRACKING_INVALID_PARAMETER: row(
+    400,
+    EXIT.invalid,
+    'INVALID_PARAMETER_VALUE',
+    'A tracking request is malformed or breaks an MLflow limit (batch size, value length, filter).',
+  ),
+  TRACKING_EXPERIMENT_NOT_FOUND: row(404, EXIT.notFound, 'RESOURCE_DOES_NOT_EXIST', 'No experiment has that id or name.'),
+  TRACKING_EXPERIMENT_EXISTS: row(
+    400,
+    EXIT.conflict,
+    'RESOURCE_ALREADY_EXISTS',
+    'An experiment has that name (MLflow answers 400 here, not 409).',
+  ),
+  TRACKING_RUN_NOT_FOUND: row(404, EXIT.notFound, 'RESOURCE_DOES_NOT_EXIST', 'No run has that id.'),
+  TRACKING_NOT_ACTIVE: row(
+    400,
+    EXIT.conflict,
+    'INVALID_PARAMETER_VALUE',
+    'The run or experiment is deleted; restore it before writing to it.',
+  ),
+  TRACKING_PARAM_CHANGED: row(
+    400,
+    EXIT.conflict,
+    'INVALID_PARAMETER_VALUE',
+    'A param was logged again with a different value; params are immutable.',
+  ),
+  TRACKING_LOGGED_MODEL_NOT_FOUND: row(
+    404,
+    EXIT.notFound,
+    'RESOURCE_DOES_NOT_EXIST',
+    'No logged model has that id.',
+  ),
+  TRACKING_ARTIFACT_NOT_FOUND: row(
+    404,
+    EXIT.notFound,
+    'RESOURCE_DOES_NOT_EXIST',
+    'No run artifact is stored at that path.',
+  ),
+  TRACKING_INVALID_PATH: row(
+    400,
+    EXIT.invalid,
+    'INVALID_PARAMETER_VALUE',
+    'An artifact path is absolute or leaves its root (`..`, encoded traversal).',
+  ),
+  TRACKING_NOT_IMPLEMENTED: row(
+    501,
+    EXIT.invalid,
+    'NOT_IMPLEMENTED',
+    'The operation is not offered by this store (multipart upload); clients fall back.',
+  ),
+  TRACKING_ENDPOINT_NOT_FOUND: row(404, EXIT.notFound, 'ENDPOINT_NOT_FOUND', 'No MLflow endpoint has that path.'),
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ModelRepository, Slipway } from '../index.js';
+import { slipwayVersion } from '../index.js';
+import { createAuthHook } from './auth.js';
+import { normaliseError } from './error-mapping.js';
+import { ServerMetrics } from './metrics.js';
+import { mlflowScoringPlugin } from './protocols/mlflow-scoring.js';
+import { nativePlugin } from './protocols/native.js';
+import { v2Plugin } from './protocols/v2.js';
+import type { ServingContext } from './serving-context.js';
+
+export interface AppOptions {
+  slipway: Slipway;
+  repository: ModelRepository;
+  /** Bearer token every route but the health probes requires; null leaves the server open. */
+  token?: string | null;
+  requestTimeoutMs?: number;
+  defaultModel?: string | null;
+  /** pino options for the server log; false for none (tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Extra protocol plugins mounted beside the built-in ones (tracking, deployments...). */
+  plugins?: ((app: FastifyInstance, ctx: ServingContext) => Promise<void>)[];
+}
+
+/**
+ * Builds the HTTP server: one fastify app, one encapsulated plugin per protocol (each with its
+ * own error body), authentication decided once in a root hook, a request id on every answer.
+ */
+export async function createApp(options: AppOptions): Promise<{ app: FastifyInstance; ctx: ServingContext }> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Per-request log lines cost ~10% of throughput at 10k req/s; errors are still logged.
+    disableRequestLogging: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 256 * 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const ctx: ServingContext = {
+    slipway: options.slipway,
+    repository: options.repository,
+    metrics: new ServerMetrics(),
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    defaultModel: options.defaultModel ?? null,
+    version: slipwayVersion(),
+  };
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const auth = createAuthHook(options.token ?? null);
+  if (auth) app.addHook('onRequest', auth);
+  // Errors raised outside any protocol plugin (auth on unknown routes, 404s) use the V2 body.
+  app.setErrorHandler((err, request, reply) => {
+    const { error, status } = normaliseError(err, request);
+    reply.code(status).send({ error: error.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?', 1)[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'slipway', version: ctx.version, description: 'Model registry, serving and MLOps API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: options.token ? [{ bearer: [] }] : [],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/metrics',
+    { schema: { tags: ['observability'], summary: 'Prometheus metrics' } },
+    async (_req, reply) =>
+      reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+  );
+
+  await app.register(async (child) => v2Plugin(child, ctx));
+  await app.register(async (child) => mlflowScoringPlugin(child, ctx));
+  await app.register(async (child) => nativePlugin(child, ctx));
+  for (const plugin of options.plugins ?? []) await app.register(async (child) => plugin(child, ctx));
+  await app.ready();
+  return { app, ctx };
+}

@@ -1,0 +1,22 @@
+import type { ModelRepository, ServedVersion, Slipway } from '../index.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** What every protocol plugin is given: the library context, the served models, metrics, limits. */
+export interface ServingContext {
+  slipway: Slipway;
+  repository: ModelRepository;
+  metrics: ServerMetrics;
+  /** Per-request deadline; past it the answer is 504. */
+  requestTimeoutMs: number;
+  /** The model `/invocations` answers with; null when several are served and none was named first. */
+  defaultModel: string | null;
+  version: string;
+}
+
+export type { ServedVersion };
+
+/** Label values for a request's metrics, filled by the handler once it knows the model. */
+export interface RequestLabels {
+  model: string;
+  version: string;
+}
