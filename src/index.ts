@@ -9,13 +9,19 @@ import { FsArtifactStore } from './artifacts/fs/fs-artifact-store.js';
 import { resolveConfig, type SlipwayConfig, type SlipwayOptions, splitUrl } from './core/config.js';
 import { SlipwayError } from './core/errors.js';
 import { Registry } from './registry/registry.js';
+import type { BatchingOptions } from './runtime/dynamic-batcher.js';
 import { createInferenceRuntime } from './runtime/inference-runtime.js';
 import type { InferenceEngine } from './serving/inference-engine.js';
 import { ModelRepository, type ModelRepositoryOptions } from './serving/model-repository.js';
 import { runtimeEngine } from './serving/runtime-engine.js';
 import { KyselyRegistryStore } from './store/kysely/kysely-registry-store.js';
+import { KyselyTrackingStore } from './store/kysely/kysely-tracking-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import type { Database } from './store/schema.js';
+import type { TrackingStore } from './store/tracking-store.js';
+import { MlflowRegistry } from './tracking/mlflow-registry.js';
+import { RunArtifacts } from './tracking/run-artifacts.js';
+import { Tracking } from './tracking/tracking.js';
 
 export interface Slipway {
   readonly config: Readonly<SlipwayConfig>;
@@ -23,6 +29,11 @@ export interface Slipway {
   readonly artifacts: ArtifactStore;
   readonly registryStore: RegistryStore;
   readonly registry: Registry;
+  readonly trackingStore: TrackingStore;
+  /** Experiments, runs, metrics, logged models and run artifacts (MLflow's data model). */
+  readonly tracking: Tracking;
+  /** MLflow's registered-model API over the one `registry`. */
+  readonly mlflowRegistry: MlflowRegistry;
   /** Releases everything, in reverse order of construction. Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +63,17 @@ export async function openSlipway(options: SlipwayOptions = {}): Promise<Slipway
   const db = await openDb(store.rest);
   const registryStore = new KyselyRegistryStore(db, () => config.clock.now());
   const registry = new Registry({ store: registryStore, artifacts, clock: config.clock });
+  const trackingStore = new KyselyTrackingStore(db, { like: store.scheme === 'postgres' ? 'like' : 'glob' });
+  const runArtifacts = new RunArtifacts({ store: trackingStore, artifacts, clock: config.clock });
+  const tracking = new Tracking({ store: trackingStore, artifacts: runArtifacts, clock: config.clock });
+  const mlflowRegistry = new MlflowRegistry({
+    registry,
+    registryStore,
+    tracking,
+    trackingStore,
+    clock: config.clock,
+  });
+  tracking.hooks.loggedModelFinalized = (model) => mlflowRegistry.loggedModelFinalized(model);
 
   let closed = false;
   return {
@@ -60,6 +82,9 @@ export async function openSlipway(options: SlipwayOptions = {}): Promise<Slipway
     artifacts,
     registryStore,
     registry,
+    trackingStore,
+    tracking,
+    mlflowRegistry,
     async close() {
       if (closed) return;
       closed = true;
@@ -76,6 +101,8 @@ export interface ServingOptions {
   workers?: number;
   /** How often replicas read the store's change log for registrations and alias moves. */
   pollMs?: number;
+  /** Batcher settings for every served model (queue bounds, delay, batch size, timeout). */
+  batching?: Partial<BatchingOptions>;
   log?: ModelRepositoryOptions['log'];
 }
 
@@ -88,7 +115,7 @@ export async function createServing(
   slipway: Slipway,
   options: ServingOptions,
 ): Promise<{ repository: ModelRepository; engine: InferenceEngine; close(): Promise<void> }> {
-  const runtime = createInferenceRuntime({ workers: options.workers });
+  const runtime = createInferenceRuntime({ workers: options.workers, batching: options.batching });
   const engine = runtimeEngine(runtime);
   const repository = new ModelRepository({
     registry: slipway.registry,
@@ -132,5 +159,21 @@ export type { InferOptions, InferResult, TensorInputs } from './serving/inferenc
 export type { ServedVersion } from './serving/model-repository.js';
 export { outputsToRecords, recordsToTable, type Table, tableToInputs } from './serving/tabular-input.js';
 export type { ModelVersionRecord, RegisteredModelRecord } from './store/registry-store.js';
+export type * from './store/tracking-store.js';
+export { safeArtifactPath } from './tracking/artifact-uri.js';
+export type {
+  MlflowModelVersion,
+  MlflowRegisteredModel,
+  MlflowRegistry,
+} from './tracking/mlflow-registry.js';
+export type { Page } from './tracking/page-token.js';
+export type { ArtifactFileInfo, RunArtifacts } from './tracking/run-artifacts.js';
+export {
+  type MetricInput,
+  type SearchRunsOptions,
+  Tracking,
+  VIEW_TYPES,
+  type ViewType,
+} from './tracking/tracking.js';
 export type { InferenceEngine };
 export { ModelRepository, type ModelRepositoryOptions };

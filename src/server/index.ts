@@ -47,6 +47,7 @@ export async function startServer(slipway: Slipway, options: ServerOptions): Pro
       url: `http://${host}:${port}`,
       version: ctx.version,
       async close() {
+        ctx.draining = true;
         await app.close();
         await serving.close();
       },

@@ -11,6 +11,8 @@ export interface ServingContext {
   /** The model `/invocations` answers with; null when several are served and none was named first. */
   defaultModel: string | null;
   version: string;
+  /** Set when shutdown starts: answers then close their connections. */
+  draining: boolean;
 }
 
 export type { ServedVersion };

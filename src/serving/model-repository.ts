@@ -12,7 +12,7 @@ export type ServedState = (typeof SERVED_STATES)[number];
 /** One model version as the server holds it. */
 export interface ServedVersion {
   readonly record: ModelVersionRecord;
-  /** The engine's key: name, version and digest, so a re-registered name never reuses a session. */
+  /** The engine's key, `name:version`; a reload under the same key replaces the session in place. */
   readonly key: string;
   /** The signature indexed once, and the V2 codec built on it (STYLE.md 22: per-model work at load). */
   readonly index: SignatureIndex;
@@ -236,7 +236,7 @@ export class ModelRepository {
       record,
       index,
       codec: new TensorCodec(index),
-      key: `${id}:${(record.modelSha256 ?? record.manifestSha256).slice(0, 12)}`,
+      key: id,
       state: 'LOADING',
       error: null,
       loaded: Promise.resolve(),

@@ -72,11 +72,9 @@ export async function v2Plugin(app: FastifyInstance, ctx: ServingContext): Promi
     const served = await ctx.repository.get(request.params.name, request.params.version ?? null);
     if (served.state === 'LOADING') await served.loaded;
     if (served.state === 'READY') return { name: served.record.name, ready: true };
-    return reply
-      .code(503)
-      .send({
-        error: `model "${served.record.name}" version ${served.record.version} is not ready: ${served.error ?? 'loading'}`,
-      });
+    return reply.code(503).send({
+      error: `model "${served.record.name}" version ${served.record.version} is not ready: ${served.error ?? 'loading'}`,
+    });
   };
   app.get<{ Params: ModelParams }>(
     '/v2/models/:name/ready',
