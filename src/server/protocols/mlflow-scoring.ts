@@ -10,8 +10,9 @@ import {
   tableToInputs,
 } from '../../index.js';
 import { normaliseError } from '../error-mapping.js';
+import type { ModelSeries } from '../metrics.js';
 import type { ServingContext } from '../serving-context.js';
-import { observe } from './v2.js';
+import { countFailure, observe } from './v2.js';
 
 const DATA_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -71,28 +72,23 @@ function onlyModel(ctx: ServingContext): string {
 
 async function invoke(ctx: ServingContext, name: string, request: FastifyRequest, reply: FastifyReply) {
   const started = performance.now();
-  let labels = { model: name, version: '' };
+  let series: ModelSeries | null = null;
   ctx.metrics.inflight.inc({ protocol: 'mlflow' });
   try {
     const served = await ctx.repository.get(name, null);
-    labels = { model: served.record.name, version: String(served.record.version) };
+    series = ctx.metrics.series(served.record.name, String(served.record.version), 'mlflow');
     const inputs = parseScoringRequest(request, served);
     const result = await ctx.repository.infer(served, inputs, { timeoutMs: ctx.requestTimeoutMs });
-    observe(ctx, labels, result);
-    reply.header('x-model-version', labels.version);
-    ctx.metrics.requests.inc({ ...labels, protocol: 'mlflow', status: '200' });
+    observe(series, result);
+    reply.header('x-model-version', series.labels.version);
+    series.requests(200);
     return { predictions: outputsToRecords(result.outputs, served.index.outputNames) };
   } catch (err) {
-    const status =
-      err instanceof SlipwayError ? err.httpStatus : ((err as { statusCode?: number }).statusCode ?? 500);
-    ctx.metrics.requests.inc({ ...labels, protocol: 'mlflow', status: String(status) });
+    countFailure(ctx, series ?? ctx.metrics.series('', '', 'mlflow'), err);
     throw err;
   } finally {
     ctx.metrics.inflight.dec({ protocol: 'mlflow' });
-    ctx.metrics.requestDuration.observe(
-      { ...labels, protocol: 'mlflow' },
-      (performance.now() - started) / 1000,
-    );
+    (series ?? ctx.metrics.series('', '', 'mlflow')).duration.observe((performance.now() - started) / 1000);
   }
 }
 

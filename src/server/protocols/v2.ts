@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SlipwayError } from '../../core/errors.js';
 import type { InferResult, ServedVersion } from '../../index.js';
 import { normaliseError, setRetryAfter } from '../error-mapping.js';
+import type { ModelSeries } from '../metrics.js';
 import type { ServingContext } from '../serving-context.js';
 
 interface ModelParams {
@@ -131,10 +132,11 @@ async function handleInfer(
   const started = performance.now();
   const { name, version } = request.params;
   ctx.metrics.inflight.inc({ protocol: 'v2' });
-  let labels = { model: name, version: version ?? '' };
+  // Until the model resolves, count under empty labels: a request's raw name must not mint series.
+  let series: ModelSeries | null = null;
   try {
     const served = await ctx.repository.get(name, version ?? null);
-    labels = { model: served.record.name, version: String(served.record.version) };
+    series = ctx.metrics.series(served.record.name, String(served.record.version), 'v2');
     const body = request.body;
     if (typeof body !== 'object' || body === null || !Array.isArray(body.inputs)) {
       throw new SlipwayError(
@@ -148,44 +150,42 @@ async function handleInfer(
       outputs: outputNames,
       timeoutMs: ctx.requestTimeoutMs,
     });
-    observe(ctx, labels, result);
+    observe(series, result);
     const response: Record<string, unknown> = {
       model_name: served.record.name,
-      model_version: labels.version,
+      model_version: series.labels.version,
     };
     if (body.id !== undefined) response.id = body.id;
     if (body.parameters !== undefined) response.parameters = body.parameters;
     response.outputs = served.codec.encodeOutputs(result.outputs, outputNames);
-    reply.header('x-model-version', labels.version);
-    ctx.metrics.requests.inc({ ...labels, protocol: 'v2', status: '200' });
+    reply.header('x-model-version', series.labels.version);
+    series.requests(200);
     return response;
   } catch (err) {
-    const status = err instanceof SlipwayError ? err.httpStatus : 500;
-    ctx.metrics.requests.inc({ ...labels, protocol: 'v2', status: String(status) });
-    if (
-      err instanceof SlipwayError &&
-      (err.code === 'RUNTIME_OVERLOADED' || err.code === 'RUNTIME_TIMEOUT')
-    ) {
-      ctx.metrics.rejected.inc({
-        ...labels,
-        reason: err.code === 'RUNTIME_OVERLOADED' ? 'overloaded' : 'timeout',
-      });
-    }
+    countFailure(ctx, series ?? ctx.metrics.series('', '', 'v2'), err);
     throw err;
   } finally {
     ctx.metrics.inflight.dec({ protocol: 'v2' });
-    ctx.metrics.requestDuration.observe({ ...labels, protocol: 'v2' }, (performance.now() - started) / 1000);
+    (series ?? ctx.metrics.series('', '', 'v2')).duration.observe((performance.now() - started) / 1000);
   }
 }
 
-export function observe(
-  ctx: ServingContext,
-  labels: { model: string; version: string },
-  result: InferResult,
-): void {
-  ctx.metrics.queueDuration.observe(labels, result.queueMs / 1000);
-  ctx.metrics.inferenceDuration.observe(labels, result.inferenceMs / 1000);
-  ctx.metrics.batchSize.observe(labels, result.batchSize);
+export function observe(series: ModelSeries, result: InferResult): void {
+  series.queue.observe(result.queueMs / 1000);
+  series.inference.observe(result.inferenceMs / 1000);
+  series.batch.observe(result.batchSize);
+}
+
+export function countFailure(ctx: ServingContext, series: ModelSeries, err: unknown): void {
+  const status =
+    err instanceof SlipwayError ? err.httpStatus : ((err as { statusCode?: number }).statusCode ?? 500);
+  series.requests(status);
+  if (err instanceof SlipwayError && (err.code === 'RUNTIME_OVERLOADED' || err.code === 'RUNTIME_TIMEOUT')) {
+    ctx.metrics.rejected.inc({
+      ...series.labels,
+      reason: err.code === 'RUNTIME_OVERLOADED' ? 'overloaded' : 'timeout',
+    });
+  }
 }
 
 function requestedOutputs(outputs: unknown, served: ServedVersion): string[] | null {
