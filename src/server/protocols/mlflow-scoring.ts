@@ -12,7 +12,7 @@ import {
 import { normaliseError } from '../error-mapping.js';
 import type { ModelSeries } from '../metrics.js';
 import type { ServingContext } from '../serving-context.js';
-import { countFailure, observe } from './v2.js';
+import { countFailure, observe } from './v2-infer.js';
 
 const DATA_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
