@@ -177,3 +177,4 @@ export {
 } from './tracking/tracking.js';
 export type { InferenceEngine };
 export { ModelRepository, type ModelRepositoryOptions };
+export type { PredictionEvent, PredictionSink } from './serving/prediction-sink.js';

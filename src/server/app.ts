@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { ModelRepository, Slipway } from '../index.js';
+import type { ModelRepository, PredictionSink, Slipway } from '../index.js';
 import { slipwayVersion } from '../index.js';
 import { authHook, createAuthenticator } from './auth.js';
 import { normaliseError } from './error-mapping.js';
@@ -22,6 +22,8 @@ export interface AppOptions {
   defaultModel?: string | null;
   /** pino options for the server log; false for none (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Where answered predictions go (the prediction log); none when null. */
+  predictions?: PredictionSink | null;
   /** Extra protocol plugins mounted beside the built-in ones (tracking, deployments...). */
   plugins?: ((app: FastifyInstance, ctx: ServingContext) => Promise<void>)[];
 }
@@ -39,6 +41,7 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     defaultModel: options.defaultModel ?? null,
     version: slipwayVersion(),
     draining: false,
+    predictions: options.predictions ?? null,
   };
   const authenticate = createAuthenticator(options.token ?? null);
   const bodyLimit = 256 * 1024 * 1024;

@@ -61,7 +61,7 @@ export function createFastInferPath(
         answer(res, ctx, requestId, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
         return;
       }
-      inferV2(ctx, match[1], match[2] ?? null, body).then(
+      inferV2(ctx, match[1], match[2] ?? null, body, requestId).then(
         (ok) => answer(res, ctx, requestId, 200, ok.body, ok.version),
         (err) => {
           if (!(err instanceof SlipwayError)) log().error({ err, reqId: requestId }, 'unexpected error');

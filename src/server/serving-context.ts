@@ -1,4 +1,4 @@
-import type { ModelRepository, ServedVersion, Slipway } from '../index.js';
+import type { ModelRepository, PredictionSink, ServedVersion, Slipway } from '../index.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** What every protocol plugin is given: the library context, the served models, metrics, limits. */
@@ -11,6 +11,8 @@ export interface ServingContext {
   /** The model `/invocations` answers with; null when several are served and none was named first. */
   defaultModel: string | null;
   version: string;
+  /** Answered predictions go here (the prediction log), or nowhere when null. */
+  predictions: PredictionSink | null;
   /** Set when shutdown starts: answers then close their connections. */
   draining: boolean;
 }

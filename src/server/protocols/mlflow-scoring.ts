@@ -82,6 +82,21 @@ async function invoke(ctx: ServingContext, name: string, request: FastifyRequest
     observe(series, result);
     reply.header('x-model-version', series.labels.version);
     series.requests(200);
+    if (ctx.predictions !== null) {
+      ctx.predictions.record({
+        requestId: request.id,
+        protocol: 'mlflow',
+        model: served.record.name,
+        version: served.record.version,
+        deployment: null,
+        receivedAt: Date.now() - (performance.now() - started),
+        latencyMs: performance.now() - started,
+        inputs,
+        outputs: result.outputs,
+        featureNames: (served.record.metadata.featureNames as string[] | null | undefined) ?? null,
+        predictionKey: null,
+      });
+    }
     return { predictions: outputsToRecords(result.outputs, served.index.outputNames) };
   } catch (err) {
     countFailure(ctx, series ?? ctx.metrics.series('', '', 'mlflow'), err);

@@ -25,6 +25,7 @@ export async function inferV2(
   name: string,
   version: string | null,
   body: InferBody | null | undefined,
+  requestId: string,
 ): Promise<V2Answer> {
   const started = performance.now();
   ctx.metrics.inflight.inc({ protocol: 'v2' });
@@ -54,6 +55,21 @@ export async function inferV2(
     if (body.parameters !== undefined) response.parameters = body.parameters;
     response.outputs = served.codec.encodeOutputs(result.outputs, outputNames);
     series.requests(200);
+    if (ctx.predictions !== null) {
+      ctx.predictions.record({
+        requestId,
+        protocol: 'v2',
+        model: served.record.name,
+        version: served.record.version,
+        deployment: null,
+        receivedAt: Date.now() - (performance.now() - started),
+        latencyMs: performance.now() - started,
+        inputs,
+        outputs: result.outputs,
+        featureNames: (served.record.metadata.featureNames as string[] | null | undefined) ?? null,
+        predictionKey: predictionKeyOf(body.parameters),
+      });
+    }
     return { body: response, version: series.labels.version };
   } catch (err) {
     countFailure(ctx, series ?? ctx.metrics.series('', '', 'v2'), err);
@@ -62,6 +78,12 @@ export async function inferV2(
     ctx.metrics.inflight.dec({ protocol: 'v2' });
     (series ?? ctx.metrics.series('', '', 'v2')).duration.observe((performance.now() - started) / 1000);
   }
+}
+
+/** V2 `parameters.prediction_key`: the caller's own key for joining late labels. */
+export function predictionKeyOf(parameters: unknown): string | null {
+  const key = (parameters as { prediction_key?: unknown } | null | undefined)?.prediction_key;
+  return typeof key === 'string' || typeof key === 'number' ? String(key) : null;
 }
 
 export function observe(series: ModelSeries, result: InferResult): void {

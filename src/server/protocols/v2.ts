@@ -121,7 +121,13 @@ async function handleInfer(
   request: FastifyRequest<{ Params: ModelParams; Body: InferBody }>,
   reply: FastifyReply,
 ) {
-  const answer = await inferV2(ctx, request.params.name, request.params.version ?? null, request.body);
+  const answer = await inferV2(
+    ctx,
+    request.params.name,
+    request.params.version ?? null,
+    request.body,
+    request.id,
+  );
   reply.header('x-model-version', answer.version);
   return answer.body;
 }
