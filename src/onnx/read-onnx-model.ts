@@ -60,6 +60,20 @@ export function decodeOnnxModel(bytes: Uint8Array, fileLabel: string): ModelProt
       `${fileLabel} is not a valid ONNX model: it declares no opset`,
     );
   }
+  // onnx's checker refuses a node whose domain has no opset import ("No opset import for domain").
+  // A file cut just before its last opset_import still decodes, so this is where truncation shows.
+  const imported = new Set(model.opsetImport.map((o) => o.domain || 'ai.onnx'));
+  for (const f of model.functions ?? []) if (f.domain) imported.add(f.domain);
+  for (const node of graph.node) {
+    const domain = node.domain || 'ai.onnx';
+    if (!imported.has(domain)) {
+      throw new SlipwayError(
+        'ONNX_INVALID_MODEL',
+        `${fileLabel} is not a valid ONNX model: node ${node.opType ?? '?'} uses domain "${domain}" but the ` +
+          `model imports opsets only for ${[...imported].join(', ')}; the file may be truncated`,
+      );
+    }
+  }
   return model;
 }
 
