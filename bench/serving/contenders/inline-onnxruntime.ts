@@ -27,3 +27,8 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 72_000;
 server.listen(port, '127.0.0.1', () => process.send?.('ready'));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// cpu-usage: the runner asks for CPU time around each measured run: server CPU per request is the figure
+// that stays steady on a shared machine.
+process.on('message', (m) => {
+  if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});

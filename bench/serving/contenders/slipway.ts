@@ -15,3 +15,8 @@ process.on('SIGTERM', async () => {
   await slipway.close();
   process.exit(0);
 });
+// cpu-usage: the runner asks for CPU time around each measured run: server CPU per request is the figure
+// that stays steady on a shared machine.
+process.on('message', (m) => {
+  if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
