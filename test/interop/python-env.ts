@@ -60,8 +60,6 @@ export async function ensureVenvWith(
     ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', ...pins],
     log,
     name,
-    // A cold install on a new machine downloads everything; give it time rather than fail CI.
-    15 * 60_000,
   );
   fs.writeFileSync(marker, wanted);
   log(`[${name}] ready`);
