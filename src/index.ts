@@ -6,16 +6,31 @@
 import type { Kysely } from 'kysely';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { FsArtifactStore } from './artifacts/fs/fs-artifact-store.js';
+import { BatchJobs } from './batch/batch-jobs.js';
 import { resolveConfig, type SlipwayConfig, type SlipwayOptions, splitUrl } from './core/config.js';
 import { SlipwayError } from './core/errors.js';
+import { DeploymentRouter, type DeploymentRouterOptions } from './deployments/deployment-router.js';
+import { Deployments } from './deployments/deployments.js';
+import { Monitoring } from './monitoring/monitoring.js';
+import { slipwayVersion } from './registry/environment.js';
 import { Registry } from './registry/registry.js';
 import type { BatchingOptions } from './runtime/dynamic-batcher.js';
-import { createInferenceRuntime } from './runtime/inference-runtime.js';
+import { createInferenceRuntime, type InferenceRuntime } from './runtime/inference-runtime.js';
 import type { InferenceEngine } from './serving/inference-engine.js';
 import { ModelRepository, type ModelRepositoryOptions } from './serving/model-repository.js';
 import { runtimeEngine } from './serving/runtime-engine.js';
+import type { DashboardStore } from './store/dashboard-store.js';
+import type { DeploymentStore } from './store/deployment-store.js';
+import { KyselyAlertStore } from './store/kysely/kysely-alert-store.js';
+import { KyselyDashboardStore } from './store/kysely/kysely-dashboard-store.js';
+import { KyselyDeploymentStore } from './store/kysely/kysely-deployment-store.js';
+import { KyselyEvaluationStore } from './store/kysely/kysely-evaluation-store.js';
+import { KyselyJobStore } from './store/kysely/kysely-job-store.js';
+import { KyselyMonitoringStore } from './store/kysely/kysely-monitoring-store.js';
+import { KyselyPredictionLogStore } from './store/kysely/kysely-prediction-log-store.js';
 import { KyselyRegistryStore } from './store/kysely/kysely-registry-store.js';
 import { KyselyTrackingStore } from './store/kysely/kysely-tracking-store.js';
+import type { PredictionLogAppender, PredictionLogStore } from './store/prediction-log-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import type { Database } from './store/schema.js';
 import type { TrackingStore } from './store/tracking-store.js';
@@ -34,6 +49,12 @@ export interface Slipway {
   readonly tracking: Tracking;
   /** MLflow's registered-model API over the one `registry`. */
   readonly mlflowRegistry: MlflowRegistry;
+  readonly deploymentStore: DeploymentStore;
+  /** Named endpoints, their revisions, promotion gates, rollouts and evaluations. */
+  readonly deployments: Deployments;
+  readonly predictionLogStore: PredictionLogStore;
+  /** Prediction log, feedback, reference profiles, drift, live quality, scheduled evaluation, alerts. */
+  readonly monitoring: Monitoring;
   /** Releases everything, in reverse order of construction. Idempotent. */
   close(): Promise<void>;
 }
@@ -45,6 +66,14 @@ type ArtifactOpener = (location: string) => Promise<ArtifactStore>;
 const DATABASES: Record<string, DatabaseOpener> = {
   sqlite: async (location) =>
     (await import('./store/sqlite/open-sqlite-database.js')).openSqliteDatabase(location),
+};
+// Backends whose writes block the calling thread hand the prediction log's batches to a thread of
+// their own; the others append through the store.
+const LOG_APPENDERS: Record<string, (location: string) => Promise<() => PredictionLogAppender>> = {
+  sqlite: async (location) => {
+    const { SqlitePredictionLogAppender } = await import('./store/sqlite/sqlite-prediction-log-appender.js');
+    return () => new SqlitePredictionLogAppender(location);
+  },
 };
 const ARTIFACT_STORES: Record<string, ArtifactOpener> = {
   file: (location) => FsArtifactStore.open(location),
@@ -74,6 +103,43 @@ export async function openSlipway(options: SlipwayOptions = {}): Promise<Slipway
     clock: config.clock,
   });
   tracking.hooks.loggedModelFinalized = (model) => mlflowRegistry.loggedModelFinalized(model);
+  // Gates and evaluations run models outside serving (the CLI has no server): a one-worker runtime,
+  // started only when first needed.
+  let gateRuntime: InferenceRuntime | null = null;
+  const deploymentStore = new KyselyDeploymentStore(db);
+  const deployments = new Deployments({
+    store: deploymentStore,
+    evaluations: new KyselyEvaluationStore(db),
+    registry,
+    clock: config.clock,
+    engine: async () => {
+      gateRuntime ??= createInferenceRuntime({ workers: 1 });
+      return runtimeEngine(gateRuntime);
+    },
+  });
+  const predictionLogStore = new KyselyPredictionLogStore(db);
+  const logAppender = LOG_APPENDERS[store.scheme]
+    ? await LOG_APPENDERS[store.scheme](store.rest)
+    : () =>
+        ({
+          append: (batch) => predictionLogStore.append(batch),
+          close: async () => {},
+        }) satisfies PredictionLogAppender;
+  const monitoring = new Monitoring({
+    log: predictionLogStore,
+    store: new KyselyMonitoringStore(db),
+    alertStore: new KyselyAlertStore(db),
+    registry,
+    clock: config.clock,
+    // References profile the model's answers on their dataset with the same one-worker runtime.
+    engine: async () => {
+      gateRuntime ??= createInferenceRuntime({ workers: 1 });
+      return runtimeEngine(gateRuntime);
+    },
+    appender: logAppender,
+  });
+  registry.events.on('version-registered', (record) => monitoring.onVersionRegistered(record));
+  deployments.hooks.quality = monitoring.qualitySource();
 
   let closed = false;
   return {
@@ -85,10 +151,16 @@ export async function openSlipway(options: SlipwayOptions = {}): Promise<Slipway
     trackingStore,
     tracking,
     mlflowRegistry,
+    deploymentStore,
+    deployments,
+    predictionLogStore,
+    monitoring,
     async close() {
       if (closed) return;
       closed = true;
       registry.events.removeAllListeners();
+      await monitoring.close();
+      await gateRuntime?.close();
       await db.destroy();
     },
   };
@@ -104,6 +176,15 @@ export interface ServingOptions {
   /** Batcher settings for every served model (queue bounds, delay, batch size, timeout). */
   batching?: Partial<BatchingOptions>;
   log?: ModelRepositoryOptions['log'];
+  /** Deployment routing (revisions, shadows, rollouts) beside the models; false for none. */
+  deployments?:
+    | Partial<
+        Pick<
+          DeploymentRouterOptions,
+          'pollMs' | 'keepWarmMs' | 'webhooks' | 'rollouts' | 'shadow' | 'timeoutMs'
+        >
+      >
+    | false;
 }
 
 /**
@@ -114,7 +195,12 @@ export interface ServingOptions {
 export async function createServing(
   slipway: Slipway,
   options: ServingOptions,
-): Promise<{ repository: ModelRepository; engine: InferenceEngine; close(): Promise<void> }> {
+): Promise<{
+  repository: ModelRepository;
+  engine: InferenceEngine;
+  deployments: DeploymentRouter | null;
+  close(): Promise<void>;
+}> {
   const runtime = createInferenceRuntime({ workers: options.workers, batching: options.batching });
   const engine = runtimeEngine(runtime);
   const repository = new ModelRepository({
@@ -125,9 +211,23 @@ export async function createServing(
     pollMs: options.pollMs,
     log: options.log,
   });
+  const deployments =
+    options.deployments === false
+      ? null
+      : new DeploymentRouter({
+          deployments: slipway.deployments,
+          registry: slipway.registry,
+          registryChanges: slipway.registryStore,
+          engine,
+          clock: slipway.config.clock,
+          log: options.log,
+          ...options.deployments,
+        });
   try {
     await repository.start();
+    await deployments?.start();
   } catch (err) {
+    await deployments?.close();
     await repository.close();
     await runtime.close();
     throw err;
@@ -135,7 +235,9 @@ export async function createServing(
   return {
     repository,
     engine,
+    deployments,
     async close() {
+      await deployments?.close();
       await repository.close();
       await runtime.close();
     },
@@ -151,13 +253,40 @@ function unsupported(what: string, scheme: string, known: string[]): SlipwayErro
 
 export { ERROR_CODES, type ErrorCode, EXIT, SlipwayError } from './core/errors.js';
 export type { Datatype, Signature, TensorSpec } from './core/tensor-types.js';
+export type { Arm } from './deployments/compiled-revision.js';
+export type { DeploymentStatus, TargetStatus } from './deployments/deployment-status.js';
+export {
+  type ChangeOptions,
+  DEFAULT_ROLLOUT_MARGINS,
+  type DeploymentSummary,
+  Deployments,
+  type RolloutOptions,
+} from './deployments/deployments.js';
+export { METRIC_DIRECTIONS, type MetricName } from './deployments/evaluation-metrics.js';
+export type { GateCheck, GateReport } from './deployments/gate-report.js';
+export type { LiveQuality, LiveQualityQuery, QualitySource } from './deployments/quality-source.js';
+export { describeSpec } from './deployments/revision-spec.js';
+export { formatHold, parseHold, parseSteps } from './deployments/rollout-schedule.js';
+export type { ShadowJob } from './deployments/shadow-runner.js';
+export { summarize, type TrafficSummary } from './deployments/traffic-stats.js';
+export {
+  type Alert,
+  type NotifyResult,
+  WEBHOOK_FORMATS,
+  type WebhookFormat,
+  WebhookNotifier,
+  type WebhookTarget,
+} from './monitoring/alerts/webhook-notifier.js';
 export { slipwayVersion } from './registry/environment.js';
 export { formatModelRef, type ModelRef, parseModelRef } from './registry/model-ref.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export type { Tensor, TensorMap } from './runtime/tensor.js';
 export type { InferOptions, InferResult, TensorInputs } from './serving/inference-engine.js';
 export type { ServedVersion } from './serving/model-repository.js';
+export type { PredictionEvent, PredictionSink } from './serving/prediction-sink.js';
 export { outputsToRecords, recordsToTable, type Table, tableToInputs } from './serving/tabular-input.js';
+export type * from './store/deployment-store.js';
+export type { EvaluationRecord } from './store/evaluation-store.js';
 export type { ModelVersionRecord, RegisteredModelRecord } from './store/registry-store.js';
 export type * from './store/tracking-store.js';
 export { safeArtifactPath } from './tracking/artifact-uri.js';
@@ -176,5 +305,53 @@ export {
   type ViewType,
 } from './tracking/tracking.js';
 export type { InferenceEngine };
-export { ModelRepository, type ModelRepositoryOptions };
-export type { PredictionEvent, PredictionSink } from './serving/prediction-sink.js';
+export { DeploymentRouter, type DeploymentRouterOptions, ModelRepository, type ModelRepositoryOptions };
+
+/** Batch prediction (issue 4) over this context's registry and store; its close() stops its jobs with a checkpoint. */
+export function openBatchJobs(slipway: Slipway): BatchJobs {
+  const { clock } = slipway.config;
+  return new BatchJobs({
+    registry: slipway.registry,
+    store: new KyselyJobStore(slipway.db, () => clock.now()),
+    clock,
+    version: slipwayVersion(),
+  });
+}
+export * from './batch/index.js';
+export type { AlertOutcome } from './monitoring/alerts/alert-evaluator.js';
+export { ALERT_METRICS, ALERT_OPERATORS, type AlertRule } from './monitoring/alerts/alert-rule.js';
+export type { AlertEventView, AlertView } from './monitoring/alerts/alerts.js';
+export type { DriftOptions, DriftReport } from './monitoring/drift-report.js';
+export type {
+  MonitoringScheduler,
+  RunSummary,
+  SchedulerOptions,
+} from './monitoring/evaluation/monitoring-scheduler.js';
+export type { RequestCount, TrafficRecorder } from './monitoring/evaluation/traffic-recorder.js';
+export type { ExportResult } from './monitoring/export/parquet-export.js';
+export type { FeedbackResult, UnknownFeedback } from './monitoring/feedback/feedback-items.js';
+export { QUALITY_METRICS, type QualityMetric } from './monitoring/live-quality/quality-metrics.js';
+export type { QualityReport } from './monitoring/live-quality/window-quality.js';
+export { type EvaluationOptions, Monitoring, type StoredResult } from './monitoring/monitoring.js';
+export {
+  type MonitoringConfig,
+  type MonitoringConfigOptions,
+  resolveMonitoringConfig,
+} from './monitoring/monitoring-config.js';
+export {
+  type PredictionLogStats,
+  PredictionLogWriter,
+  type PredictionLogWriterOptions,
+} from './monitoring/prediction-log/prediction-log-writer.js';
+export type { ReferenceSummary } from './monitoring/reference/references.js';
+export { formatDuration, parseDuration } from './monitoring/window/duration.js';
+export type { WindowSpec } from './monitoring/window/log-window.js';
+export type * from './store/prediction-log-store.js';
+
+/** The web dashboard's read-only aggregations (issue 8) over this context's store. */
+export function openDashboardStore(slipway: Slipway): DashboardStore {
+  return new KyselyDashboardStore(slipway.db);
+}
+export { defaultRollback } from './deployments/rollback-target.js';
+export type { LoggedPrediction } from './monitoring/prediction-log/log-decoder.js';
+export type * from './store/dashboard-store.js';

@@ -23,13 +23,19 @@ const flag = (name: string, fallback: string) => {
 };
 const duration = Number(flag('duration', '5'));
 const rounds = Number(flag('rounds', '3'));
-const modelPath = path.resolve(flag('model', path.join(here, '../../../shared/fixtures/breast_cancer_gbdt/model.onnx')));
+const modelPath = path.resolve(
+  flag('model', path.join(here, '../../../shared/fixtures/breast_cancer_gbdt/model.onnx')),
+);
 const sample = JSON.parse(fs.readFileSync(path.join(path.dirname(modelPath), 'sample.json'), 'utf8'));
 const rows: number[][] = sample.inputs.features;
 
-const oneRow = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: rows[0] }] });
+const oneRow = JSON.stringify({
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: rows[0] }],
+});
 const thousand = Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]);
-const bigBody = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1000, 30], data: thousand.flat() }] });
+const bigBody = JSON.stringify({
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [1000, 30], data: thousand.flat() }],
+});
 
 interface Contender {
   name: string;
@@ -80,7 +86,13 @@ function cpu(c: Contender): Promise<number> {
 
 async function measure(c: Contender, body: string, connections: number, seconds: number): Promise<Run> {
   const url = `http://127.0.0.1:${c.port}/v2/models/m/infer`;
-  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections };
+  const opts = {
+    url,
+    method: 'POST' as const,
+    body,
+    headers: { 'content-type': 'application/json' },
+    connections,
+  };
   const before = await cpu(c);
   const r = await autocannon({ ...opts, duration: seconds });
   const after = await cpu(c);
@@ -128,14 +140,22 @@ const contenders: Contender[] = [
   { name: '(c) inline onnxruntime', file: 'inline-onnxruntime.ts', port: 18303 },
 ];
 // Diagnostic only (not a goal anchor): what fastify alone costs.
-if (args.includes('--diagnose')) contenders.push({ name: '(d) bare fastify, no model', file: 'bare-fastify.ts', port: 18304 });
+if (args.includes('--diagnose'))
+  contenders.push({ name: '(d) bare fastify, no model', file: 'bare-fastify.ts', port: 18304 });
 
-console.log(`model ${path.relative(process.cwd(), modelPath)}; ${rounds} rounds × ${duration} s per contender, after a 2 s warm-up`);
+console.log(
+  `model ${path.relative(process.cwd(), modelPath)}; ${rounds} rounds × ${duration} s per contender, after a 2 s warm-up`,
+);
 const single = await compare(contenders, oneRow, 64);
 console.log('\nsingle-row requests, 64 connections (medians over rounds)\n');
-console.log('| server | req/s | p50 ms | p99 ms | server CPU µs/request | failed |\n|---|---|---|---|---|---|');
+console.log(
+  '| server | req/s | p50 ms | p99 ms | server CPU µs/request | failed |\n|---|---|---|---|---|---|',
+);
 const s = new Map([...single].map(([k, v]) => [k, summary(v)]));
-for (const [name, x] of s) console.log(`| ${name} | ${Math.round(x.rps)} | ${x.p50} | ${x.p99} | ${x.cpu.toFixed(1)} | ${x.failures} |`);
+for (const [name, x] of s)
+  console.log(
+    `| ${name} | ${Math.round(x.rps)} | ${x.p50} | ${x.p99} | ${x.cpu.toFixed(1)} | ${x.failures} |`,
+  );
 const a = s.get(contenders[0].name)!;
 const b = s.get(contenders[1].name)!;
 const c = s.get(contenders[2].name)!;
@@ -149,5 +169,7 @@ console.log('\n1,000-row requests, 8 connections (medians over rounds)\n');
 console.log('| server | req/s | rows/s | p50 ms | p99 ms | failed |\n|---|---|---|---|---|---|');
 for (const [name, runs] of big) {
   const x = summary(runs);
-  console.log(`| ${name} | ${x.rps.toFixed(1)} | ${Math.round(x.rps * 1000)} | ${x.p50} | ${x.p99} | ${x.failures} |`);
+  console.log(
+    `| ${name} | ${x.rps.toFixed(1)} | ${Math.round(x.rps * 1000)} | ${x.p50} | ${x.p99} | ${x.failures} |`,
+  );
 }

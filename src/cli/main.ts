@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT, isSlipwayError } from '../core/errors.js';
-import { slipwayVersion } from '../registry/environment.js';
+import { slipwayVersion } from '../index.js';
+import { registerAlertCommands } from './alerts.js';
+import { registerDeployCommands } from './deploy.js';
+import { registerEvaluateCommand } from './evaluate.js';
+import { registerFeedbackCommands } from './feedback.js';
+import { registerJobCommands } from './jobs.js';
 import { registerModelCommands } from './models.js';
+import { registerMonitorCommands } from './monitor.js';
+import { registerPredictCommands } from './predict.js';
+import { registerRunCommands } from './runs.js';
 import { registerServeCommands } from './serve.js';
 
 /**
@@ -15,10 +23,19 @@ export function buildProgram(): Command {
     .version(slipwayVersion())
     .option('--home <dir>', 'data directory (default: $SLIPWAY_HOME or ./.slipway)')
     .option('--json', 'print JSON for machines instead of tables')
-    .showHelpAfterError()
+    // A usage error is one line on stderr (commander prints it) plus a pointer to --help.
+    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerModelCommands(program);
+  registerRunCommands(program);
   registerServeCommands(program);
+  registerPredictCommands(program);
+  registerJobCommands(program);
+  registerDeployCommands(program);
+  registerEvaluateCommand(program);
+  registerMonitorCommands(program);
+  registerFeedbackCommands(program);
+  registerAlertCommands(program);
   return program;
 }
 

@@ -243,6 +243,7 @@ function describeVersion(v: ModelVersionRecord): string {
       v.datasets.map((d) => `${d.path} (${d.rows} rows, sha256 ${d.sha256.slice(0, 12)})`).join('; ') || '-',
     ],
     ['run', v.runId],
+    ...runLineage(v.lineage.run),
     [
       'environment',
       lineage.environment
@@ -252,6 +253,35 @@ function describeVersion(v: ModelVersionRecord): string {
         : '-',
     ],
   ]);
+}
+
+/** The MLflow run behind a version (recorded at registration): params, metrics, source, datasets. */
+function runLineage(run: unknown): [string, string][] {
+  if (!run || typeof run !== 'object') return [];
+  const r = run as {
+    runName?: string;
+    experimentId?: string;
+    params?: Record<string, string>;
+    metrics?: Record<string, number>;
+    source?: { name?: string | null };
+    datasets?: { name: string; digest: string; source: string; context: string | null }[];
+  };
+  const kv = (o: Record<string, unknown> | undefined) =>
+    Object.entries(o ?? {})
+      .map(([k, x]) => `${k}=${x}`)
+      .join(' ') || '-';
+  return [
+    ['run name', `${r.runName ?? '-'} (experiment ${r.experimentId ?? '-'})`],
+    ['run params', kv(r.params)],
+    ['run metrics', kv(r.metrics)],
+    ['run source', r.source?.name ?? '-'],
+    [
+      'run datasets',
+      (r.datasets ?? [])
+        .map((d) => `${d.name} (digest ${d.digest}, ${d.context ?? 'no context'}, ${d.source})`)
+        .join('; ') || '-',
+    ],
+  ];
 }
 
 function collect(value: string, previous: string[]): string[] {

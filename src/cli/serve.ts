@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SlipwayError } from '../core/errors.js';
 import { openSlipway, type Slipway } from '../index.js';
-import { startServer } from '../server/index.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -11,7 +10,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('serve registered models over the Open Inference Protocol (V2) and MLflow scoring')
+    .alias('server')
+    .description(
+      'serve registered models (Open Inference Protocol V2, MLflow scoring) and the MLflow tracking API',
+    )
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(
@@ -22,6 +24,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option('--workers <n>', 'inference worker threads (default: the number of cores)')
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '30000')
+    .option('--no-inference', 'serve no models: a tracking-only node (MLflow tracking API and registry)')
     .action(async (o, cmd: Command) => {
       const slipway = await openSlipway({ home: cmd.optsWithGlobals().home });
       await serveUntilSignal(slipway, o);
@@ -40,6 +43,7 @@ export function registerServeCommands(program: Command): void {
 }
 
 interface ServeFlags {
+  inference?: boolean;
   port: string;
   host: string;
   model: string[];
@@ -55,10 +59,13 @@ async function serveUntilSignal(slipway: Slipway, o: ServeFlags): Promise<void> 
       `refusing to bind ${o.host} without authentication: set SLIPWAY_TOKEN, or bind 127.0.0.1`,
     );
   }
+  // Loaded here, not at the top: every other command would otherwise pay for loading the server.
+  const { startServer } = await import('../server/index.js');
   const server = await startServer(slipway, {
     port: parsePort(o.port),
     host: o.host,
-    selection: o.model.length > 0 ? o.model : null,
+    // --no-inference: an empty selection loads no model; every other API is still served.
+    selection: o.inference === false ? [] : o.model.length > 0 ? o.model : null,
     workers: o.workers ? Number(o.workers) : undefined,
     requestTimeoutMs: Number(o.timeout),
     token,
@@ -67,6 +74,7 @@ async function serveUntilSignal(slipway: Slipway, o: ServeFlags): Promise<void> 
   const names = server.repository.modelNames();
   process.stdout.write(
     `slipway ${server.version} serving ${names.length} model(s) at ${server.url}\n` +
+      `  dashboard ${server.url}/\n` +
       names.map((n) => `  ${server.url}/v2/models/${n}/infer\n`).join('') +
       `  metrics ${server.url}/metrics · OpenAPI ${server.url}/openapi.json · data in ${slipway.config.home}\n`,
   );

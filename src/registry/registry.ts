@@ -21,6 +21,7 @@ import type {
   ModelVersionRecord,
   RegisteredModelRecord,
   RegistryStore,
+  VersionCompletion,
 } from '../store/registry-store.js';
 import { type CodeVersion, detectCodeVersion } from './code-version.js';
 import { readDatasetLineage } from './dataset-lineage.js';
@@ -47,6 +48,24 @@ export interface RegisterOptions {
   /** Figures measured at training time (`accuracy=0.97`), the baseline for live quality. */
   metrics?: Record<string, number>;
   runId?: string | null;
+  /** Recorded as the version's source instead of `path` (an MLflow `models:/…` or artifact URI). */
+  sourceUri?: string | null;
+  /** More lineage, merged into what registration records (the MLflow run: params, metrics, datasets). */
+  lineage?: Record<string, unknown>;
+  /** Complete this PENDING_REGISTRATION version (see `reserveVersion`) instead of adding one. */
+  intoVersion?: number;
+}
+
+/** A version without files yet, or whose files slipway cannot read (see `Registry.reserveVersion`). */
+export interface ReserveOptions {
+  name: string;
+  status: 'PENDING_REGISTRATION' | 'NOT_SERVABLE' | 'FAILED_REGISTRATION';
+  statusMessage: string | null;
+  sourceUri: string;
+  runId?: string | null;
+  description?: string | null;
+  tags?: Record<string, string>;
+  lineage?: Record<string, unknown>;
 }
 
 export interface RegistryEvents {
@@ -138,15 +157,11 @@ export class Registry {
     const unservable = source.onnxFile
       ? null
       : `not servable: flavor ${(source.mlflow?.flavors ?? []).filter((f) => f !== 'python_function').join(', ') || 'unknown'} (slipway serves the onnx flavor)`;
-    const record = await this.#store.insertVersion({
-      modelName: opts.name,
-      createModel: true,
-      description: opts.description ?? null,
-      createdAt: this.#clock.now(),
+    const fields: VersionCompletion = {
       modelSha256: servedSha256,
       manifestSha256,
       sourceFormat: source.format,
-      sourcePath: source.path,
+      sourcePath: opts.sourceUri ?? source.path,
       status: unservable ? 'NOT_SERVABLE' : 'READY',
       statusMessage: unservable,
       signature,
@@ -159,6 +174,7 @@ export class Registry {
         irVersion: onnxInfo?.irVersion ?? null,
         environment: describeEnvironment(),
         runId: opts.runId ?? source.mlflow?.runId ?? null,
+        ...opts.lineage,
       },
       metadata: {
         featureNames,
@@ -181,12 +197,72 @@ export class Registry {
       runId: opts.runId ?? source.mlflow?.runId ?? null,
       tags,
       datasets,
-      aliases,
-    });
+    };
+    const record =
+      opts.intoVersion !== undefined
+        ? await this.#store.completeVersion(opts.name, opts.intoVersion, fields)
+        : await this.#store.insertVersion({
+            ...fields,
+            modelName: opts.name,
+            createModel: true,
+            description: opts.description ?? null,
+            createdAt: this.#clock.now(),
+            aliases,
+          });
     this.events.emit('version-registered', record);
     for (const alias of aliases)
       this.events.emit('alias-moved', { name: opts.name, alias, version: record.version });
     return record;
+  }
+
+  /**
+   * Adds a version that has no files (yet): PENDING_REGISTRATION until `register({intoVersion})`
+   * completes it, NOT_SERVABLE when its files are out of slipway's reach, FAILED_REGISTRATION when
+   * they never came. It is visible at once, like MLflow's, but serving never loads it.
+   */
+  async reserveVersion(opts: ReserveOptions): Promise<ModelVersionRecord> {
+    assertValidName('model', opts.name);
+    const tags = opts.tags ?? {};
+    for (const key of Object.keys(tags)) assertValidTagKey(key);
+    const empty: VersionManifest = { format: 'mlflow', files: [], onnxFile: null };
+    const manifestSha256 = await this.#artifacts.put(Buffer.from(JSON.stringify(empty)));
+    return this.#store.insertVersion({
+      modelName: opts.name,
+      createModel: true,
+      description: opts.description ?? null,
+      createdAt: this.#clock.now(),
+      modelSha256: null,
+      manifestSha256,
+      sourceFormat: 'mlflow',
+      sourcePath: opts.sourceUri,
+      status: opts.status,
+      statusMessage: opts.statusMessage,
+      signature: { inputs: [], outputs: [] },
+      lineage: { runId: opts.runId ?? null, environment: describeEnvironment(), ...opts.lineage },
+      metadata: {},
+      runId: opts.runId ?? null,
+      tags,
+      datasets: [],
+      aliases: [],
+    });
+  }
+
+  /** Marks a PENDING_REGISTRATION version failed (its logged model's upload failed). */
+  async failVersion(record: ModelVersionRecord, message: string): Promise<ModelVersionRecord> {
+    return this.#store.completeVersion(record.name, record.version, {
+      modelSha256: null,
+      manifestSha256: record.manifestSha256,
+      sourceFormat: record.sourceFormat,
+      sourcePath: record.sourcePath,
+      status: 'FAILED_REGISTRATION',
+      statusMessage: message,
+      signature: record.signature,
+      lineage: record.lineage,
+      metadata: record.metadata,
+      runId: record.runId,
+      tags: {},
+      datasets: [],
+    });
   }
 
   listModels(query?: {

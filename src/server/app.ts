@@ -2,16 +2,22 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { ModelRepository, PredictionSink, Slipway } from '../index.js';
+import type { DeploymentRouter, ModelRepository, PredictionSink, Slipway } from '../index.js';
 import { slipwayVersion } from '../index.js';
 import { authHook, createAuthenticator } from './auth.js';
 import { normaliseError } from './error-mapping.js';
 import { createFastInferPath } from './fast-infer-path.js';
 import { ServerMetrics } from './metrics.js';
+import { dashboardApiPlugin } from './protocols/dashboard-api.js';
+import { deploymentsPlugin } from './protocols/deployments.js';
+import { jobsPlugin } from './protocols/jobs.js';
 import { mlflowScoringPlugin } from './protocols/mlflow-scoring.js';
+import { mlflowTrackingPlugin } from './protocols/mlflow-tracking.js';
+import { monitoringPlugin } from './protocols/monitoring.js';
 import { nativePlugin } from './protocols/native.js';
 import { v2Plugin } from './protocols/v2.js';
 import type { ServingContext } from './serving-context.js';
+import { staticUiPlugin } from './static-ui.js';
 
 export interface AppOptions {
   slipway: Slipway;
@@ -24,6 +30,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Where answered predictions go (the prediction log); none when null. */
   predictions?: PredictionSink | null;
+  /** Routes deployment names (`createServing(...).deployments`); none when null. */
+  deployments?: DeploymentRouter | null;
+  /** The token's name, recorded as who made changes through this server (default `token`, or `local` without one). */
+  tokenName?: string | null;
   /** Extra protocol plugins mounted beside the built-in ones (tracking, deployments...). */
   plugins?: ((app: FastifyInstance, ctx: ServingContext) => Promise<void>)[];
 }
@@ -42,6 +52,8 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     version: slipwayVersion(),
     draining: false,
     predictions: options.predictions ?? null,
+    deployments: options.deployments ?? null,
+    identity: options.token ? (options.tokenName ?? 'token') : 'local',
   };
   const authenticate = createAuthenticator(options.token ?? null);
   const bodyLimit = 256 * 1024 * 1024;
@@ -99,6 +111,12 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
   await app.register(async (child) => v2Plugin(child, ctx));
   await app.register(async (child) => mlflowScoringPlugin(child, ctx));
   await app.register(async (child) => nativePlugin(child, ctx));
+  await app.register(async (child) => monitoringPlugin(child, ctx));
+  await app.register(async (child) => mlflowTrackingPlugin(child, { slipway: ctx.slipway }));
+  await app.register(async (child) => jobsPlugin(child, ctx));
+  await app.register(async (child) => deploymentsPlugin(child, ctx));
+  await app.register(async (child) => dashboardApiPlugin(child, ctx));
+  await app.register(async (child) => staticUiPlugin(child));
   for (const plugin of options.plugins ?? []) await app.register(async (child) => plugin(child, ctx));
   await app.ready();
   return { app, ctx };

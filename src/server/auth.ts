@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
+import { isUiPath } from './static-ui.js';
 
 /** Routes that orchestrators probe without credentials (Kubernetes probes, SageMaker's /ping). */
 const OPEN_ROUTES = new Set(['/v2/health/live', '/v2/health/ready', '/ping', '/health']);
@@ -16,7 +17,8 @@ export function createAuthenticator(token: string | null): Authenticate | null {
   if (!token) return null;
   const expected = Buffer.from(token);
   return (path, authorization) => {
-    if (OPEN_ROUTES.has(path)) return;
+    // The dashboard's files hold no data: the page loads, then asks for the token (static-ui.ts).
+    if (OPEN_ROUTES.has(path) || isUiPath(path)) return;
     const header = authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

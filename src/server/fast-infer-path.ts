@@ -61,8 +61,8 @@ export function createFastInferPath(
         answer(res, ctx, requestId, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
         return;
       }
-      inferV2(ctx, match[1], match[2] ?? null, body, requestId).then(
-        (ok) => answer(res, ctx, requestId, 200, ok.body, ok.version),
+      inferV2(ctx, match[1], match[2] ?? null, body, requestId, req.headers).then(
+        (ok) => answer(res, ctx, requestId, 200, ok.body, ok.version, null, ok.revision),
         (err) => {
           if (!(err instanceof SlipwayError)) log().error({ err, reqId: requestId }, 'unexpected error');
           const error = err instanceof SlipwayError ? err : new SlipwayError('INTERNAL', 'internal error');
@@ -86,6 +86,7 @@ function answer(
   body: unknown,
   modelVersion: string | null = null,
   retryAfter: string | null = null,
+  revision: string | null = null,
 ): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -94,6 +95,7 @@ function answer(
     'x-request-id': requestId,
   };
   if (modelVersion !== null) headers['x-model-version'] = modelVersion;
+  if (revision !== null) headers['x-deployment-revision'] = revision;
   if (retryAfter !== null) headers['retry-after'] = retryAfter;
   if (ctx.draining) headers.connection = 'close';
   res.writeHead(status, headers);

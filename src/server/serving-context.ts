@@ -1,4 +1,4 @@
-import type { ModelRepository, PredictionSink, ServedVersion, Slipway } from '../index.js';
+import type { DeploymentRouter, ModelRepository, PredictionSink, ServedVersion, Slipway } from '../index.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** What every protocol plugin is given: the library context, the served models, metrics, limits. */
@@ -15,6 +15,10 @@ export interface ServingContext {
   predictions: PredictionSink | null;
   /** Set when shutdown starts: answers then close their connections. */
   draining: boolean;
+  /** Routes requests for deployment names to a live revision's versions; null without deployments. */
+  deployments: DeploymentRouter | null;
+  /** Who changes made through this server are recorded as: the token's configured name, or `local`. */
+  identity: string;
 }
 
 export type { ServedVersion };

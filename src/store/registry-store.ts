@@ -43,7 +43,32 @@ export interface RegistryStore {
 
   /** Changes after `afterId`, so serving replicas can follow registrations and alias moves. */
   changesSince(afterId: number): Promise<ChangeRecord[]>;
+
+  /**
+   * Fills in a version that was inserted with status `PENDING_REGISTRATION` (the MLflow API may
+   * register a version before its logged model's files are final): one transaction sets its
+   * files, signature, lineage and status, adds its tags and dataset links and records a change.
+   * Throws `REGISTRY_VERSION_NOT_FOUND` when there is no such version.
+   */
+  completeVersion(name: string, version: number, input: VersionCompletion): Promise<ModelVersionRecord>;
 }
+
+/** What `completeVersion` writes over a pending version. */
+export type VersionCompletion = Pick<
+  NewVersion,
+  | 'modelSha256'
+  | 'manifestSha256'
+  | 'sourceFormat'
+  | 'sourcePath'
+  | 'status'
+  | 'statusMessage'
+  | 'signature'
+  | 'lineage'
+  | 'metadata'
+  | 'runId'
+  | 'tags'
+  | 'datasets'
+>;
 
 export interface NewModel {
   name: string;
@@ -99,7 +124,14 @@ export interface NewVersion {
   aliases: string[];
 }
 
-export const VERSION_STATUSES = ['READY', 'NOT_SERVABLE'] as const;
+// PENDING_REGISTRATION and FAILED_REGISTRATION come from MLflow's model-version states: a version
+// created through the MLflow API before its files are final waits, and one whose files never came fails.
+export const VERSION_STATUSES = [
+  'READY',
+  'NOT_SERVABLE',
+  'PENDING_REGISTRATION',
+  'FAILED_REGISTRATION',
+] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
 export interface ModelVersionRecord {

@@ -223,7 +223,7 @@ describe.each(CLIENTS)('the %s client against slipway', (client) => {
 /**
  * V2 INFERENCE CHECK — the same model, logged with `mlflow.onnx.log_model(..., registered_model_name=...)`
  * above, answers a V2 inference request on slipway's full server (inference runtime + V2 + the
- * MLflow tracking plugin mounted as the lead's app mounts protocol plugins) with scikit-learn's
+ * MLflow tracking API, as `slipway serve` runs them) with scikit-learn's
  * own predictions.
  */
 describe('v2 inference of the models the clients logged', () => {
@@ -232,13 +232,11 @@ describe('v2 inference of the models the clients logged', () => {
     async (client) => {
       const flow: FlowResults = JSON.parse(fs.readFileSync(path.join(work, `${client}-flow.json`), 'utf8'));
       const { startServer } = await import('../../src/server/index.js');
-      const { mlflowTrackingPlugin } = await import('../../src/server/protocols/mlflow-tracking.js');
       const full = await startServer(server.slipway, {
         port: 0,
         host: '127.0.0.1',
         selection: [`iris-${client}@champion`],
         workers: 1,
-        plugins: [(app, ctx) => mlflowTrackingPlugin(app, { slipway: ctx.slipway })],
       });
       try {
         const rows = flow.sample_inputs;

@@ -2,6 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SlipwayError } from '../../core/errors.js';
 import {
+  type Arm,
   outputsToRecords,
   recordsToTable,
   type ServedVersion,
@@ -12,7 +13,7 @@ import {
 import { normaliseError } from '../error-mapping.js';
 import type { ModelSeries } from '../metrics.js';
 import type { ServingContext } from '../serving-context.js';
-import { countFailure, observe } from './v2-infer.js';
+import { countFailure, observe, statusOf } from './v2-infer.js';
 
 const DATA_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -73,22 +74,42 @@ function onlyModel(ctx: ServingContext): string {
 async function invoke(ctx: ServingContext, name: string, request: FastifyRequest, reply: FastifyReply) {
   const started = performance.now();
   let series: ModelSeries | null = null;
+  let arm: Arm | null = null;
   ctx.metrics.inflight.inc({ protocol: 'mlflow' });
   try {
-    const served = await ctx.repository.get(name, null);
+    // A deployment name is routed by its live revision (the same seam as V2, see v2-infer.ts).
+    arm = ctx.deployments === null ? null : ctx.deployments.route(name, null, request.headers, request.body);
+    const served = arm === null ? await ctx.repository.get(name, null) : arm.served;
     series = ctx.metrics.series(served.record.name, String(served.record.version), 'mlflow');
     const inputs = parseScoringRequest(request, served);
     const result = await ctx.repository.infer(served, inputs, { timeoutMs: ctx.requestTimeoutMs });
     observe(series, result);
     reply.header('x-model-version', series.labels.version);
     series.requests(200);
+    if (arm !== null) {
+      reply.header('x-deployment-revision', arm.revisionText);
+      const ms = performance.now() - started;
+      arm.counters.ok(ms);
+      if (arm.shadow !== null) {
+        ctx.deployments!.shadow({
+          primary: arm,
+          requestId: request.id,
+          inputs,
+          decode: decodeScoringRequest,
+          payload: request,
+          primaryOutputs: result.outputs,
+          primaryMs: ms,
+          at: Date.now(),
+        });
+      }
+    }
     if (ctx.predictions !== null) {
       ctx.predictions.record({
         requestId: request.id,
         protocol: 'mlflow',
         model: served.record.name,
         version: served.record.version,
-        deployment: null,
+        deployment: arm?.deployment ?? null,
         receivedAt: Date.now() - (performance.now() - started),
         latencyMs: performance.now() - started,
         inputs,
@@ -97,14 +118,21 @@ async function invoke(ctx: ServingContext, name: string, request: FastifyRequest
         predictionKey: null,
       });
     }
-    return { predictions: outputsToRecords(result.outputs, served.index.outputNames) };
+    const predictions = outputsToRecords(result.outputs, served.index.outputNames);
+    // A deployment says which version answered in the body too (MLflow clients read `predictions` only).
+    return arm === null ? { predictions } : { predictions, model_version: arm.versionText };
   } catch (err) {
     countFailure(ctx, series ?? ctx.metrics.series('', '', 'mlflow'), err);
+    arm?.counters.fail(statusOf(err), performance.now() - started);
     throw err;
   } finally {
     ctx.metrics.inflight.dec({ protocol: 'mlflow' });
     (series ?? ctx.metrics.series('', '', 'mlflow')).duration.observe((performance.now() - started) / 1000);
   }
+}
+
+function decodeScoringRequest(served: ServedVersion, request: unknown): TensorMap {
+  return parseScoringRequest(request as FastifyRequest, served);
 }
 
 /** The four JSON formats and CSV of `mlflow models serve`, turned into the model's tensors. */

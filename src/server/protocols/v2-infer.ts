@@ -1,5 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { SlipwayError } from '../../core/errors.js';
-import type { InferResult, ServedVersion } from '../../index.js';
+import type { Arm, InferResult, ServedVersion, TensorMap } from '../../index.js';
 import type { ModelSeries } from '../metrics.js';
 import type { ServingContext } from '../serving-context.js';
 
@@ -14,11 +15,17 @@ export interface V2Answer {
   body: Record<string, unknown>;
   /** The version that answered, for the `x-model-version` header. */
   version: string;
+  /** The deployment revision that routed the request (`x-deployment-revision`), or null for a model. */
+  revision: string | null;
 }
 
 /**
  * One V2 inference, from a parsed body to the response body, with its metrics. Both the fastify
  * route and the raw fast path (fast-infer-path.ts) call this, so they cannot drift apart.
+ *
+ * A name that is a deployment is routed by its live revision (the headers and body carry A/B
+ * keys); the arm picked here is the only version the request touches, and a shadow copy, if the
+ * revision has one, is queued after the answer is built and runs after it is sent.
  */
 export async function inferV2(
   ctx: ServingContext,
@@ -26,13 +33,16 @@ export async function inferV2(
   version: string | null,
   body: InferBody | null | undefined,
   requestId: string,
+  headers: IncomingHttpHeaders,
 ): Promise<V2Answer> {
   const started = performance.now();
   ctx.metrics.inflight.inc({ protocol: 'v2' });
   // Until the model resolves, count under empty labels: a request's raw name must not mint series.
   let series: ModelSeries | null = null;
+  let arm: Arm | null = null;
   try {
-    const served = await ctx.repository.get(name, version);
+    arm = ctx.deployments === null ? null : ctx.deployments.route(name, version, headers, body);
+    const served = arm === null ? await ctx.repository.get(name, version) : arm.served;
     series = ctx.metrics.series(served.record.name, String(served.record.version), 'v2');
     if (typeof body !== 'object' || body === null || !Array.isArray(body.inputs)) {
       throw new SlipwayError(
@@ -55,13 +65,29 @@ export async function inferV2(
     if (body.parameters !== undefined) response.parameters = body.parameters;
     response.outputs = served.codec.encodeOutputs(result.outputs, outputNames);
     series.requests(200);
+    if (arm !== null) {
+      const ms = performance.now() - started;
+      arm.counters.ok(ms);
+      if (arm.shadow !== null) {
+        ctx.deployments!.shadow({
+          primary: arm,
+          requestId,
+          inputs,
+          decode: decodeV2Inputs,
+          payload: body.inputs,
+          primaryOutputs: result.outputs,
+          primaryMs: ms,
+          at: Date.now(),
+        });
+      }
+    }
     if (ctx.predictions !== null) {
       ctx.predictions.record({
         requestId,
         protocol: 'v2',
         model: served.record.name,
         version: served.record.version,
-        deployment: null,
+        deployment: arm?.deployment ?? null,
         receivedAt: Date.now() - (performance.now() - started),
         latencyMs: performance.now() - started,
         inputs,
@@ -70,9 +96,10 @@ export async function inferV2(
         predictionKey: predictionKeyOf(body.parameters),
       });
     }
-    return { body: response, version: series.labels.version };
+    return { body: response, version: series.labels.version, revision: arm?.revisionText ?? null };
   } catch (err) {
     countFailure(ctx, series ?? ctx.metrics.series('', '', 'v2'), err);
+    arm?.counters.fail(statusOf(err), performance.now() - started);
     throw err;
   } finally {
     ctx.metrics.inflight.dec({ protocol: 'v2' });
@@ -92,9 +119,18 @@ export function observe(series: ModelSeries, result: InferResult): void {
   series.batch.observe(result.batchSize);
 }
 
+/** A shadow whose inputs differ from the primary's decodes the request's V2 inputs itself. */
+function decodeV2Inputs(served: ServedVersion, inputs: unknown): TensorMap {
+  return served.codec.decodeInputs(inputs as unknown[]);
+}
+
+/** The HTTP status an error is answered with. */
+export function statusOf(err: unknown): number {
+  return err instanceof SlipwayError ? err.httpStatus : ((err as { statusCode?: number }).statusCode ?? 500);
+}
+
 export function countFailure(ctx: ServingContext, series: ModelSeries, err: unknown): void {
-  const status =
-    err instanceof SlipwayError ? err.httpStatus : ((err as { statusCode?: number }).statusCode ?? 500);
+  const status = statusOf(err);
   series.requests(status);
   if (err instanceof SlipwayError && (err.code === 'RUNTIME_OVERLOADED' || err.code === 'RUNTIME_TIMEOUT')) {
     ctx.metrics.rejected.inc({

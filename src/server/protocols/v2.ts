@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SlipwayError } from '../../core/errors.js';
 import type { ServedVersion } from '../../index.js';
 import { normaliseError, setRetryAfter } from '../error-mapping.js';
 import type { ServingContext } from '../serving-context.js';
@@ -42,11 +43,17 @@ export async function v2Plugin(app: FastifyInstance, ctx: ServingContext): Promi
     '/v2/models',
     { schema: { tags, summary: 'Names of the served models (KServe extension)' } },
     async () => ({
-      models: ctx.repository.modelNames(),
+      models: [...ctx.repository.modelNames(), ...(ctx.deployments?.names() ?? [])].sort(),
     }),
   );
 
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
+    // A deployment describes itself with its primary's signature and the versions it answers with.
+    const arm = ctx.deployments?.primary(request.params.name, request.params.version ?? null) ?? null;
+    if (arm !== null) {
+      const versions = ctx.deployments!.live(arm.deployment)!.arms.map((a) => a.versionText);
+      return { ...modelMetadata(arm.served), name: arm.deployment, versions: [...new Set(versions)] };
+    }
     const served = await ctx.repository.get(request.params.name, request.params.version ?? null);
     return modelMetadata(served);
   };
@@ -62,6 +69,17 @@ export async function v2Plugin(app: FastifyInstance, ctx: ServingContext): Promi
   );
 
   const ready = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    try {
+      // A deployment is ready once its live revision is in force here (its versions are loaded).
+      if (ctx.deployments?.primary(request.params.name, request.params.version ?? null)) {
+        return { name: request.params.name, ready: true };
+      }
+    } catch (err) {
+      if (err instanceof SlipwayError && err.code === 'RUNTIME_MODEL_NOT_READY') {
+        return reply.code(503).send({ error: err.message });
+      }
+      throw err;
+    }
     const served = await ctx.repository.get(request.params.name, request.params.version ?? null);
     if (served.state === 'LOADING') await served.loaded;
     if (served.state === 'READY') return { name: served.record.name, ready: true };
@@ -127,8 +145,10 @@ async function handleInfer(
     request.params.version ?? null,
     request.body,
     request.id,
+    request.headers,
   );
   reply.header('x-model-version', answer.version);
+  if (answer.revision !== null) reply.header('x-deployment-revision', answer.revision);
   return answer.body;
 }
 

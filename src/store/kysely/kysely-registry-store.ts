@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { SlipwayError } from '../../core/errors.js';
 import type {
   ChangeRecord,
@@ -9,6 +9,7 @@ import type {
   NewVersion,
   RegisteredModelRecord,
   RegistryStore,
+  VersionCompletion,
   VersionStatus,
 } from '../registry-store.js';
 import type { Database, ModelVersionTable, RegisteredModelTable } from '../schema.js';
@@ -48,7 +49,11 @@ export class KyselyRegistryStore implements RegistryStore {
 
   async listModels(query: ModelQuery = {}): Promise<RegisteredModelRecord[]> {
     let q = this.#db.selectFrom('registered_models').selectAll().orderBy('name');
-    if (query.nameContains) q = q.where('name', 'like', `%${escapeLike(query.nameContains)}%`);
+    if (query.nameContains) {
+      // SQLite's LIKE has no default escape character and PostgreSQL's is case-sensitive: say both.
+      const pattern = `%${escapeLike(query.nameContains.toLowerCase())}%`;
+      q = q.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
+    }
     if (query.limit !== undefined) q = q.limit(query.limit);
     if (query.offset) q = q.offset(query.offset);
     return this.#withTagsAndAliases(await q.execute());
@@ -82,20 +87,28 @@ export class KyselyRegistryStore implements RegistryStore {
         .executeTakeFirst();
       if (clash)
         throw new SlipwayError('REGISTRY_MODEL_EXISTS', `registered model "${newName}" already exists`);
-      // Child rows reference the name: copy the model under its new name, move children, drop the old row.
+      // Child rows reference the name through immediate foreign keys, so no row may point at a
+      // parent that is not there yet: copy the model and its versions under the new name, move the
+      // rows that hang off them, then drop the old versions and the old model.
       await trx
         .insertInto('registered_models')
         .values({ ...old, name: newName, updated_at: this.#now() })
         .execute();
-      for (const table of [
-        'model_tags',
-        'model_versions',
-        'version_tags',
-        'aliases',
-        'version_datasets',
-      ] as const) {
+      const versions = await trx
+        .selectFrom('model_versions')
+        .selectAll()
+        .where('model_name', '=', name)
+        .execute();
+      for (const v of versions) {
+        await trx
+          .insertInto('model_versions')
+          .values({ ...v, model_name: newName })
+          .execute();
+      }
+      for (const table of ['model_tags', 'version_tags', 'aliases', 'version_datasets'] as const) {
         await trx.updateTable(table).set({ model_name: newName }).where('model_name', '=', name).execute();
       }
+      await trx.deleteFrom('model_versions').where('model_name', '=', name).execute();
       await trx.deleteFrom('registered_models').where('name', '=', name).execute();
       await recordChange(trx, 'model', newName, this.#now());
     });
@@ -180,6 +193,9 @@ export class KyselyRegistryStore implements RegistryStore {
       for (const alias of input.aliases)
         await upsertAlias(trx, input.modelName, alias, next, input.createdAt);
       await recordChange(trx, 'version', `${input.modelName}:${next}`, input.createdAt);
+      // An alias given at registration moves too; replicas following changes must hear of it.
+      for (const alias of input.aliases)
+        await recordChange(trx, 'alias', `${input.modelName}@${alias}`, input.createdAt);
       return next;
     });
     return (await this.getVersion(input.modelName, version))!;
@@ -211,7 +227,8 @@ export class KyselyRegistryStore implements RegistryStore {
       .selectFrom('model_versions')
       .selectAll()
       .orderBy('created_at', 'desc')
-      .orderBy('model_name');
+      .orderBy('model_name')
+      .orderBy('version', 'desc');
     if (query.limit !== undefined) q = q.limit(query.limit);
     return this.#hydrateVersions(await q.execute());
   }
@@ -327,6 +344,44 @@ export class KyselyRegistryStore implements RegistryStore {
       .orderBy('id')
       .execute();
     return rows.map((r) => ({ id: Number(r.id), topic: r.topic, subject: r.subject, at: Number(r.at) }));
+  }
+
+  async completeVersion(
+    name: string,
+    version: number,
+    input: VersionCompletion,
+  ): Promise<ModelVersionRecord> {
+    await this.#db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('model_versions')
+        .set({
+          model_sha256: input.modelSha256,
+          manifest_sha256: input.manifestSha256,
+          source_format: input.sourceFormat,
+          source_path: input.sourcePath,
+          status: input.status,
+          status_message: input.statusMessage,
+          signature_json: JSON.stringify(input.signature),
+          lineage_json: JSON.stringify(input.lineage),
+          metadata_json: JSON.stringify(input.metadata),
+          run_id: input.runId,
+        })
+        .where('model_name', '=', name)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw versionNotFound(name, version);
+      for (const [key, value] of Object.entries(input.tags)) {
+        await trx
+          .insertInto('version_tags')
+          .values({ model_name: name, version, key, value })
+          .onConflict((oc) => oc.columns(['model_name', 'version', 'key']).doUpdateSet({ value }))
+          .execute();
+      }
+      const now = this.#now();
+      for (const d of input.datasets) await linkDataset(trx, name, version, d, now);
+      await recordChange(trx, 'version', `${name}:${version}`, now);
+    });
+    return (await this.getVersion(name, version))!;
   }
 
   async #requireModel(db: Db, name: string): Promise<void> {
@@ -494,7 +549,7 @@ async function recordChange(db: Db, topic: string, subject: string, at: number):
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[%_]/g, (c) => `\\${c}`);
+  return s.replace(/[%_\\]/g, (c) => `\\${c}`);
 }
 
 function modelNotFound(name: string): SlipwayError {

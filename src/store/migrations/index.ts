@@ -1,5 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as registry from './0001-registry.js';
+import * as tracking from './0002-tracking.js';
+import * as batchJobs from './0003-batch-jobs.js';
+import * as deployments from './0004-deployments.js';
+import * as monitoring from './0005-monitoring.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the four-digit prefix; never edit a
@@ -8,6 +12,10 @@ import * as registry from './0001-registry.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-registry': registry,
+  '0002-tracking': tracking,
+  '0003-batch-jobs': batchJobs,
+  '0004-deployments': deployments,
+  '0005-monitoring': monitoring,
 };
 
 export const migrationProvider: MigrationProvider = {
