@@ -354,4 +354,5 @@ export function openDashboardStore(slipway: Slipway): DashboardStore {
 }
 export { defaultRollback } from './deployments/rollback-target.js';
 export type { LoggedPrediction } from './monitoring/prediction-log/log-decoder.js';
+export { versionView } from './registry/version-view.js';
 export type * from './store/dashboard-store.js';

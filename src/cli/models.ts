@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SlipwayError } from '../core/errors.js';
+import { versionView } from '../index.js';
 import type { ModelVersionRecord } from '../store/registry-store.js';
 import { withSlipway } from './context.js';
 import { fields, formatTime, table } from './output.js';
@@ -45,7 +46,7 @@ export function registerModelCommands(program: Command): void {
           ),
         });
         out.emit(
-          versionJson(v),
+          versionView(v),
           () =>
             `registered ${v.name} version ${v.version} (sha256 ${v.modelSha256 ?? v.manifestSha256})\n\n${describeVersion(v)}`,
         );
@@ -91,12 +92,12 @@ export function registerModelCommands(program: Command): void {
       await withSlipway(cmd, async (s, out) => {
         if (/[:@]/.test(ref)) {
           const v = await s.registry.resolve(ref);
-          out.emit(versionJson(v), () => describeVersion(v));
+          out.emit(versionView(v), () => describeVersion(v));
           return;
         }
         const model = await s.registry.getModel(ref);
         const versions = await s.registry.listVersions(ref);
-        out.emit({ ...model, versions: versions.map(versionJson) }, () =>
+        out.emit({ ...model, versions: versions.map(versionView) }, () =>
           [
             fields([
               ['name', model.name],
@@ -164,44 +165,6 @@ export function registerModelCommands(program: Command): void {
         );
       });
     });
-}
-
-/** The `--json` form of a version: snake_case, datatypes in V2 names. */
-export function versionJson(v: ModelVersionRecord) {
-  return {
-    name: v.name,
-    version: v.version,
-    sha256: v.modelSha256,
-    manifest_sha256: v.manifestSha256,
-    status: v.status,
-    status_message: v.statusMessage,
-    created_at: v.createdAt,
-    description: v.description,
-    aliases: v.aliases,
-    tags: v.tags,
-    source_format: v.sourceFormat,
-    source_path: v.sourcePath,
-    signature: {
-      inputs: v.signature.inputs.map(({ name, datatype, shape, dimNames }) => ({
-        name,
-        datatype,
-        shape,
-        ...(dimNames ? { dim_names: dimNames } : {}),
-      })),
-      outputs: v.signature.outputs.map(({ name, datatype, shape, dimNames }) => ({
-        name,
-        datatype,
-        shape,
-        ...(dimNames ? { dim_names: dimNames } : {}),
-      })),
-    },
-    feature_names: (v.metadata.featureNames as string[] | null) ?? null,
-    class_labels: (v.metadata.classLabels as string[] | null) ?? null,
-    metrics: v.metadata.metrics ?? {},
-    datasets: v.datasets,
-    lineage: v.lineage,
-    run_id: v.runId,
-  };
 }
 
 function describeVersion(v: ModelVersionRecord): string {

@@ -15,24 +15,15 @@ import {
 import type { Tensor, TensorMap } from '../runtime/tensor.js';
 import type { ModelVersionRecord } from '../store/registry-store.js';
 
-/** Which way is better for each metric `evaluate` records; gates read margins in this direction. */
-export const METRIC_DIRECTIONS = {
-  accuracy: 'higher',
-  precision: 'higher',
-  recall: 'higher',
-  f1: 'higher',
-  roc_auc: 'higher',
-  log_loss: 'lower',
-  mae: 'lower',
-  rmse: 'lower',
-  mape: 'lower',
-  r2: 'higher',
-} as const;
-export type MetricName = keyof typeof METRIC_DIRECTIONS;
-
-export function isMetricName(name: string): name is MetricName {
-  return Object.hasOwn(METRIC_DIRECTIONS, name);
-}
+/**
+ * Which way is better for each metric `evaluate` records; gates read margins in this direction.
+ * The same table as live quality's, so a gate and a quality alert never disagree on a metric.
+ */
+export {
+  isQualityMetric as isMetricName,
+  QUALITY_METRICS as METRIC_DIRECTIONS,
+  type QualityMetric as MetricName,
+} from '../monitoring/live-quality/quality-metrics.js';
 
 export interface TaskMetrics {
   task: 'classification' | 'regression';

@@ -112,7 +112,7 @@ export interface TensorSpec {
   name: string;
   datatype: string;
   shape: number[];
-  dimNames?: (string | null)[];
+  dim_names?: (string | null)[];
 }
 
 export interface RunSummary {

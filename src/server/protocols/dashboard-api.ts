@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SlipwayError } from '../../core/errors.js';
-import { openDashboardStore, parseModelRef, type VersionFilter } from '../../index.js';
+import { openDashboardStore, parseModelRef, type VersionFilter, versionView } from '../../index.js';
 import { normaliseError } from '../error-mapping.js';
 import type { ServingContext } from '../serving-context.js';
 import { distributionJson, driftSummary, heatmapJson } from './dashboard/drift-views.js';
@@ -14,7 +14,6 @@ import { metricHistories } from './dashboard/metric-histories.js';
 import { overviewJson } from './dashboard/overview.js';
 import { timeRangeOf } from './dashboard/time-range.js';
 import { trafficSeries } from './dashboard/traffic-series.js';
-import { versionJson } from './native.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -125,7 +124,7 @@ export async function dashboardApiPlugin(app: FastifyInstance, ctx: ServingConte
             const drift = mine.find((r) => r.kind === 'drift');
             const quality = mine.find((r) => r.kind === 'quality');
             return {
-              ...versionJson(v),
+              ...versionView(v),
               deployments: placed.get(`${v.name}:${v.version}`) ?? [],
               run: v.runId ? (runs.get(v.runId) ?? null) : null,
               drift: drift ? { at: drift.at, rows: drift.rows, ...driftSummary(drift.result) } : null,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ModelVersionRecord } from '../../index.js';
+import { versionView } from '../../index.js';
 import { normaliseError } from '../error-mapping.js';
 import type { ServingContext } from '../serving-context.js';
 
@@ -39,7 +39,7 @@ export async function nativePlugin(app: FastifyInstance, ctx: ServingContext): P
     async (request) => {
       const model = await registry.getModel(request.params.name);
       const versions = await registry.listVersions(request.params.name);
-      return { ...modelJson(model), versions: versions.map(versionJson) };
+      return { ...modelJson(model), versions: versions.map(versionView) };
     },
   );
 
@@ -49,7 +49,7 @@ export async function nativePlugin(app: FastifyInstance, ctx: ServingContext): P
     async (request) => {
       const { name, version } = request.params;
       const ref = version.startsWith('@') ? `${name}${version}` : `${name}:${version}`;
-      return versionJson(await registry.resolve(ref));
+      return versionView(await registry.resolve(ref));
     },
   );
 }
@@ -63,27 +63,6 @@ function modelJson(m: Awaited<ReturnType<ServingContext['slipway']['registry']['
     latest_version: m.latestVersion,
     tags: m.tags,
     aliases: m.aliases,
-  };
-}
-
-export function versionJson(v: ModelVersionRecord) {
-  return {
-    name: v.name,
-    version: v.version,
-    status: v.status,
-    status_message: v.statusMessage,
-    created_at: v.createdAt,
-    description: v.description,
-    sha256: v.modelSha256,
-    aliases: v.aliases,
-    tags: v.tags,
-    signature: v.signature,
-    feature_names: v.metadata.featureNames ?? null,
-    class_labels: v.metadata.classLabels ?? null,
-    metrics: v.metadata.metrics ?? {},
-    datasets: v.datasets,
-    lineage: v.lineage,
-    run_id: v.runId,
   };
 }
 

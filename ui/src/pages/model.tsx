@@ -347,7 +347,7 @@ function SignatureTable({ title, specs }: { title: string; specs: TensorSpec[] }
             </td>
             <td>{s.datatype}</td>
             <td>
-              <code>[{s.shape.map((d, i) => (d === -1 ? (s.dimNames?.[i] ?? '-1') : d)).join(', ')}]</code>
+              <code>[{s.shape.map((d, i) => (d === -1 ? (s.dim_names?.[i] ?? '-1') : d)).join(', ')}]</code>
             </td>
           </tr>
         ))}
