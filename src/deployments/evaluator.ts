@@ -5,7 +5,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { Clock } from '../core/clock.js';
 import { SlipwayError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
-import type { Tensor, TensorMap } from '../runtime/tensor.js';
+import { concatRows, sliceRows } from '../runtime/batch-merge.js';
+import type { TensorMap } from '../runtime/tensor.js';
 import type { InferenceEngine } from '../serving/inference-engine.js';
 import { tableToInputs } from '../serving/tabular-input.js';
 import type { EvaluationRecord, EvaluationStore } from '../store/evaluation-store.js';
@@ -154,41 +155,4 @@ export function readHoldout(file: string, target: string): HoldoutDataset {
 function numberOrText(v: string): unknown {
   const x = Number(v);
   return v.trim() !== '' && Number.isFinite(x) ? x : v;
-}
-
-export function sliceRows(inputs: TensorMap, start: number, end: number): TensorMap {
-  const out: TensorMap = {};
-  for (const [name, t] of Object.entries(inputs)) {
-    const width = t.shape.slice(1).reduce((a, b) => a * b, 1);
-    out[name] = {
-      datatype: t.datatype,
-      shape: [end - start, ...t.shape.slice(1)],
-      data: t.data.slice(start * width, end * width),
-    } as Tensor;
-  }
-  return out;
-}
-
-function concatRows(parts: TensorMap[]): TensorMap {
-  if (parts.length === 1) return parts[0];
-  const out: TensorMap = {};
-  for (const name of Object.keys(parts[0] ?? {})) {
-    const tensors = parts.map((p) => p[name]);
-    const first = tensors[0];
-    const rows = tensors.reduce((n, t) => n + t.shape[0], 0);
-    const length = tensors.reduce((n, t) => n + t.data.length, 0);
-    let data: Tensor['data'];
-    if (Array.isArray(first.data)) data = tensors.flatMap((t) => t.data as string[]);
-    else {
-      const typed = new (first.data.constructor as new (n: number) => Float32Array)(length);
-      let at = 0;
-      for (const t of tensors) {
-        typed.set(t.data as Float32Array, at);
-        at += t.data.length;
-      }
-      data = typed;
-    }
-    out[name] = { datatype: first.datatype, shape: [rows, ...first.shape.slice(1)], data } as Tensor;
-  }
-  return out;
 }

@@ -72,6 +72,26 @@ export function mergeInputs(parts: readonly TensorMap[], inputNames: readonly st
   return merged;
 }
 
+/** Rows [start, end) of every tensor, as fresh buffers: chunking a large table for a model. */
+export function sliceRows(inputs: TensorMap, start: number, end: number): TensorMap {
+  const out: TensorMap = {};
+  for (const name in inputs) {
+    const t = inputs[name];
+    const width = elementCount(t.shape.slice(1));
+    const shape = t.shape.slice();
+    shape[0] = end - start;
+    out[name] = { datatype: t.datatype, shape, data: t.data.slice(start * width, end * width) } as Tensor;
+  }
+  return out;
+}
+
+/** Chunks' tensors (inputs or outputs, same names in each) stacked back along dim 0. */
+export function concatRows(parts: readonly TensorMap[]): TensorMap {
+  if (parts.length === 0) return {};
+  if (parts.length === 1) return parts[0];
+  return mergeInputs(parts, Object.keys(parts[0]));
+}
+
 /**
  * Cut a batch's outputs into one set per request, `rowCounts[i]` rows for request i, in order.
  * An output whose first dimension is not the batch's total rows cannot be split: that is a model

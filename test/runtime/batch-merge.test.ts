@@ -6,8 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from '../../src/core/errors.js';
 import type { Datatype } from '../../src/core/tensor-types.js';
-import { batchRows, mergeInputs, mergeKey, splitOutputs } from '../../src/runtime/batch-merge.js';
+import {
+  batchRows,
+  concatRows,
+  mergeInputs,
+  mergeKey,
+  sliceRows,
+  splitOutputs,
+} from '../../src/runtime/batch-merge.js';
 import { allocateTensorData, elementCount, type Tensor, type TensorMap } from '../../src/runtime/tensor.js';
+import { readFixture } from './fixtures.js';
 
 /** mulberry32: a tiny seeded generator, so each property run is reproducible. */
 function random(seed: number): () => number {
@@ -108,6 +116,28 @@ describe('mergeInputs / splitOutputs', () => {
     expect((error as SlipwayError).message).toBe(
       'output "total" has shape [1], but the batch had 3 rows: it cannot be split per request',
     );
+  });
+});
+
+describe('sliceRows / concatRows', () => {
+  it('cut a real fixture into uneven chunks and stack them back to the same tensors', () => {
+    const tokens = readFixture('token_classifier').inputs;
+    const rows = tokens.input_ids.shape[0];
+    const chunks = [sliceRows(tokens, 0, 3), sliceRows(tokens, 3, 4), sliceRows(tokens, 4, rows)];
+    expect(chunks.map((c) => c.input_ids.shape[0])).toEqual([3, 1, rows - 4]);
+    expect(chunks[1].attention_mask.shape).toEqual([1, tokens.attention_mask.shape[1]]);
+    const back = concatRows(chunks);
+    for (const name of ['input_ids', 'attention_mask']) {
+      expect(back[name].shape).toEqual(tokens[name].shape);
+      expect(Array.from(back[name].data as BigInt64Array)).toEqual(
+        Array.from(tokens[name].data as BigInt64Array),
+      );
+    }
+    // Slices own their buffers: writing one leaves the source untouched.
+    (chunks[0].input_ids.data as BigInt64Array)[0] = -1n;
+    expect((tokens.input_ids.data as BigInt64Array)[0]).not.toBe(-1n);
+    expect(concatRows([chunks[1]])).toBe(chunks[1]);
+    expect(concatRows([])).toEqual({});
   });
 });
 

@@ -79,17 +79,8 @@ export function readFixture(name: FixtureModel): Fixture {
   };
 }
 
-/** Rows `start` to `end` of every tensor (a request of its own). */
-export function sliceRows(inputs: TensorMap, start: number, end: number): TensorMap {
-  const out: TensorMap = {};
-  for (const [name, t] of Object.entries(inputs)) {
-    const rowSize = t.data.length / t.shape[0];
-    const shape = [end - start, ...t.shape.slice(1)];
-    const data = t.data.slice(start * rowSize, end * rowSize);
-    out[name] = { datatype: t.datatype, shape, data } as TensorMap[string];
-  }
-  return out;
-}
+/** Rows `start` to `end` of every tensor (a request of its own): the runtime's own helper. */
+export { sliceRows } from '../../src/runtime/batch-merge.js';
 
 /**
  * Whether `actual` matches `expected` at 1e-4 relative (numpy.allclose with rtol 1e-4 and an atol of

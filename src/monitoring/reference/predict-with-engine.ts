@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SlipwayError } from '../../core/errors.js';
-import type { Tensor, TensorMap } from '../../runtime/tensor.js';
+import { concatRows, sliceRows } from '../../runtime/batch-merge.js';
+import type { TensorMap } from '../../runtime/tensor.js';
 import type { InferenceEngine } from '../../serving/inference-engine.js';
 import type { ModelVersionRecord } from '../../store/registry-store.js';
 
@@ -37,46 +38,4 @@ export async function predictWithEngine(
   } finally {
     await engine.unload(key);
   }
-}
-
-function sliceRows(inputs: TensorMap, start: number, end: number): TensorMap {
-  const out: TensorMap = {};
-  for (const [name, t] of Object.entries(inputs)) {
-    const width = t.shape.slice(1).reduce((a, b) => a * b, 1);
-    out[name] = {
-      datatype: t.datatype,
-      shape: [end - start, ...t.shape.slice(1)],
-      data: t.data.slice(start * width, end * width),
-    } as Tensor;
-  }
-  return out;
-}
-
-function concatRows(parts: TensorMap[]): TensorMap {
-  if (parts.length === 1) return parts[0];
-  const out: TensorMap = {};
-  if (parts.length === 0) return out;
-  for (const name of Object.keys(parts[0])) {
-    const first = parts[0][name];
-    const rows = parts.reduce((n, p) => n + p[name].shape[0], 0);
-    const length = parts.reduce((n, p) => n + p[name].data.length, 0);
-    let data: Tensor['data'];
-    if (Array.isArray(first.data)) data = parts.flatMap((p) => p[name].data as string[]);
-    else {
-      const Ctor = (
-        first.data as unknown as {
-          constructor: new (n: number) => { set(a: ArrayLike<unknown>, o: number): void };
-        }
-      ).constructor;
-      const joined = new Ctor(length);
-      let offset = 0;
-      for (const p of parts) {
-        joined.set(p[name].data as never, offset);
-        offset += p[name].data.length;
-      }
-      data = joined as unknown as Tensor['data'];
-    }
-    out[name] = { datatype: first.datatype, shape: [rows, ...first.shape.slice(1)], data } as Tensor;
-  }
-  return out;
 }
