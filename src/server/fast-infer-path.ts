@@ -1,81 +1,150 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
 import type { Authenticate } from './auth.js';
+import { FastLaneServer, type LaneRespond } from './fast-lane/fast-lane.js';
 import { type InferBody, inferV2 } from './protocols/v2-infer.js';
 import type { ServingContext } from './serving-context.js';
 
 /** `/v2/models/<name>[/versions/<v>]/infer`, with names that need no URL decoding and no query. */
 const INFER_ROUTE = /^\/v2\/models\/([A-Za-z0-9_.-]+)(?:\/versions\/([A-Za-z0-9_.-]+))?\/infer$/;
 
+/** An answer: status, JSON body, and the headers an infer answer may carry. */
+type Reply = (status: number, body: unknown, extra?: AnswerHeaders) => void;
+interface AnswerHeaders {
+  modelVersion?: string | null;
+  revision?: string | null;
+  retryAfter?: string | null;
+}
+
 /**
- * The V2 infer route on node:http directly, ahead of fastify's router, hooks and reply machinery.
+ * The V2 infer route ahead of fastify's router, hooks and reply machinery, on two transports:
+ * the fast lane (fast-lane/fast-lane.ts: small requests read and answered on the raw socket) and
+ * node:http (connections the lane handed over, e.g. because a body arrived in several reads).
  *
  * Why: bench/serving measured fastify alone (no model) at well under the bare node:http floor on
- * small JSON requests, so no route through it could reach the serving goal of 0.8 × that floor.
- * Everything the route does is shared with the fastify route — inference, metrics and error
- * mapping in `inferV2`, authentication in `auth.ts` — so this file only reads the body and writes
- * the answer. Requests it does not recognise (other routes, other content types, encoded names)
- * go to fastify, which still serves this route too (and `app.inject` in tests uses that one).
+ * small JSON requests, and node:http itself well above a socket-level reader, so no route through
+ * them could reach the serving goals. Everything the route does is shared with the fastify route
+ * — inference, metrics and error mapping in `inferV2`, authentication in `auth.ts` — so this file
+ * only moves bytes. Requests it does not recognise (other routes, other content types, encoded
+ * names) go to fastify, which still serves this route too (`app.inject` in tests uses that one).
  */
-export function createFastInferPath(
+export function createFastInferServer(
   ctx: ServingContext,
   authenticate: Authenticate | null,
   log: () => FastifyBaseLogger,
   bodyLimit: number,
-) {
-  return function fastInfer(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'POST') return false;
-    const match = INFER_ROUTE.exec(req.url ?? '');
-    if (match === null) return false;
-    const type = req.headers['content-type'];
-    if (type === undefined || !type.startsWith('application/json')) return false;
-
-    const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
-    try {
-      authenticate?.(req.url!, req.headers.authorization);
-    } catch (err) {
-      drainAndAnswer(req, res, ctx, requestId, 401, { error: (err as Error).message });
-      return true;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > bodyLimit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) {
-        answer(res, ctx, requestId, 413, { error: `request body is larger than ${bodyLimit} bytes` });
-        return;
-      }
-      let body: InferBody;
-      try {
-        body = JSON.parse(
-          chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-        );
-      } catch (err) {
-        answer(res, ctx, requestId, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
-        return;
-      }
-      inferV2(ctx, match[1], match[2] ?? null, body, requestId, req.headers).then(
-        (ok) => answer(res, ctx, requestId, 200, ok.body, ok.version, null, ok.revision),
-        (err) => {
-          if (!(err instanceof SlipwayError)) log().error({ err, reqId: requestId }, 'unexpected error');
-          const error = err instanceof SlipwayError ? err : new SlipwayError('INTERNAL', 'internal error');
-          const retryAfter =
-            error.code === 'RUNTIME_OVERLOADED' || error.code === 'RUNTIME_MODEL_NOT_READY'
-              ? String(Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1))))
-              : null;
-          answer(res, ctx, requestId, error.httpStatus, { error: error.message }, null, retryAfter);
-        },
-      );
-    });
-    return true;
+  fallback: RequestListener,
+): FastLaneServer {
+  const call = inferCall(ctx, authenticate, log);
+  const viaNode = (req: IncomingMessage, res: ServerResponse) => {
+    if (!fastInferViaNode(call, req, res, ctx, bodyLimit)) fallback(req, res);
   };
+  return new FastLaneServer(viaNode, {
+    maxHeaderSize: 16 * 1024,
+    bodyLimit,
+    draining: () => ctx.draining,
+    takes: (target, headers) => INFER_ROUTE.test(target) && isJson(headers['content-type']),
+    handle: (request, respond) => {
+      const match = INFER_ROUTE.exec(request.target)!;
+      const headers = request.headers;
+      const reply = laneReply(respond, headers['x-request-id'] || randomUUID());
+      call(match, headers, request.target, () => request.body.toString('utf8'), reply.requestId, reply.send);
+    },
+  });
+}
+
+type InferCall = (
+  match: RegExpExecArray,
+  headers: IncomingHttpHeaders,
+  target: string,
+  body: () => string,
+  requestId: string,
+  reply: Reply,
+) => void;
+
+/** One infer request with its complete body, whichever transport brought it. */
+function inferCall(
+  ctx: ServingContext,
+  authenticate: Authenticate | null,
+  log: () => FastifyBaseLogger,
+): InferCall {
+  return (match, headers, target, readBody, requestId, reply) => {
+    try {
+      authenticate?.(target, headers.authorization);
+    } catch (err) {
+      reply(401, { error: (err as Error).message });
+      return;
+    }
+    let body: InferBody;
+    try {
+      body = JSON.parse(readBody());
+    } catch (err) {
+      reply(400, { error: `body is not valid JSON: ${(err as Error).message}` });
+      return;
+    }
+    inferV2(ctx, match[1], match[2] ?? null, body, requestId, headers).then(
+      (ok) => reply(200, ok.body, { modelVersion: ok.version, revision: ok.revision }),
+      (err) => {
+        if (!(err instanceof SlipwayError)) log().error({ err, reqId: requestId }, 'unexpected error');
+        const error = err instanceof SlipwayError ? err : new SlipwayError('INTERNAL', 'internal error');
+        const retryAfter =
+          error.code === 'RUNTIME_OVERLOADED' || error.code === 'RUNTIME_MODEL_NOT_READY'
+            ? String(Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1))))
+            : null;
+        reply(error.httpStatus, { error: error.message }, { retryAfter });
+      },
+    );
+  };
+}
+
+function isJson(type: string | undefined): boolean {
+  return type?.startsWith('application/json') === true;
+}
+
+/** The lane's answer: the header lines node:http would write for the same answer. */
+function laneReply(respond: LaneRespond, requestId: string): { requestId: string; send: Reply } {
+  return {
+    requestId,
+    send: (status, body, extra) => {
+      const lines = ['content-type: application/json; charset=utf-8', `x-request-id: ${requestId}`];
+      if (extra?.modelVersion != null) lines.push(`x-model-version: ${extra.modelVersion}`);
+      if (extra?.revision != null) lines.push(`x-deployment-revision: ${extra.revision}`);
+      if (extra?.retryAfter != null) lines.push(`retry-after: ${extra.retryAfter}`);
+      respond(status, lines, JSON.stringify(body));
+    },
+  };
+}
+
+/** The route on node:http, for connections the lane handed over; false when it is not this route. */
+function fastInferViaNode(
+  call: InferCall,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ServingContext,
+  bodyLimit: number,
+): boolean {
+  if (req.method !== 'POST') return false;
+  const match = INFER_ROUTE.exec(req.url ?? '');
+  if (match === null || !isJson(req.headers['content-type'])) return false;
+  const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
+  const reply: Reply = (status, body, extra) => answer(res, ctx, requestId, status, body, extra);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= bodyLimit) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > bodyLimit) {
+      reply(413, { error: `request body is larger than ${bodyLimit} bytes` });
+      return;
+    }
+    const text = () => (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
+    call(match, req.headers, req.url!, text, requestId, reply);
+  });
+  return true;
 }
 
 function answer(
@@ -84,9 +153,7 @@ function answer(
   requestId: string,
   status: number,
   body: unknown,
-  modelVersion: string | null = null,
-  retryAfter: string | null = null,
-  revision: string | null = null,
+  extra: AnswerHeaders | undefined,
 ): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -94,23 +161,10 @@ function answer(
     'content-length': Buffer.byteLength(text),
     'x-request-id': requestId,
   };
-  if (modelVersion !== null) headers['x-model-version'] = modelVersion;
-  if (revision !== null) headers['x-deployment-revision'] = revision;
-  if (retryAfter !== null) headers['retry-after'] = retryAfter;
+  if (extra?.modelVersion != null) headers['x-model-version'] = extra.modelVersion;
+  if (extra?.revision != null) headers['x-deployment-revision'] = extra.revision;
+  if (extra?.retryAfter != null) headers['retry-after'] = extra.retryAfter;
   if (ctx.draining) headers.connection = 'close';
   res.writeHead(status, headers);
   res.end(text);
-}
-
-/** Answers before reading the body; the body is still consumed so the connection stays usable. */
-function drainAndAnswer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: ServingContext,
-  requestId: string,
-  status: number,
-  body: unknown,
-): void {
-  req.resume();
-  req.on('end', () => answer(res, ctx, requestId, status, body));
 }
