@@ -130,3 +130,42 @@ describe(`search_runs over ${RUNS} runs`, () => {
     expect(ms).toBeLessThan(10_000);
   });
 });
+
+describe('a page larger than one statement binds', () => {
+  it('answers max_results 50,000 (MLflow cap) over 33,000 runs: SQLite binds at most 32,766 values', async () => {
+    const big = await slipway.tracking.createExperiment({ name: 'bigger than a statement' });
+    const RUNS_BIG = 33_000;
+    for (let start = 0; start < RUNS_BIG; start += 1000) {
+      const ids = Array.from(
+        { length: Math.min(1000, RUNS_BIG - start) },
+        (_, k) => `b${(start + k).toString(16).padStart(31, '0')}`,
+      );
+      await slipway.db
+        .insertInto('tracking_runs')
+        .values(
+          ids.map((id, k) => ({
+            run_id: id,
+            experiment_id: Number(big),
+            name: `big-${start + k}`,
+            user_id: 'bench',
+            status: 'FINISHED',
+            start_time: start + k,
+            end_time: null,
+            artifact_uri: `mlflow-artifacts:/${big}/${id}/artifacts`,
+            lifecycle_stage: 'active',
+            deleted_time: null,
+          })),
+        )
+        .execute();
+      await slipway.db
+        .insertInto('tracking_params')
+        .values(ids.map((id, k) => ({ run_id: id, key: 'n', value: String(start + k) })))
+        .execute();
+    }
+    const page = await slipway.tracking.searchRuns({ experimentIds: [big], maxResults: 50_000 });
+    expect(page.items).toHaveLength(RUNS_BIG);
+    expect(page.nextPageToken).toBeNull();
+    expect(page.items[0].params).toEqual({ n: String(RUNS_BIG - 1) });
+    expect(page.items.at(-1)?.params).toEqual({ n: '0' });
+  }, 60_000);
+});

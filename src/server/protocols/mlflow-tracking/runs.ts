@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DatasetInputRecord, MetricInput, Slipway } from '../../../index.js';
 import { SlipwayError } from '../../../index.js';
 import { viewTypeOf } from './experiments.js';
+import { runsSearchText } from './run-json-text.js';
 import {
   double,
   type Fields,
@@ -62,7 +63,8 @@ export function runRoutes(app: FastifyInstance, slipway: Slipway): void {
     return {};
   });
 
-  const search = async (f: Fields) => {
+  // A page may hold 50,000 runs: its JSON text is written directly (run-json-text.ts).
+  const search = async (f: Fields, reply: FastifyReply) => {
     const page = await t.searchRuns({
       experimentIds: list(f, 'experiment_ids'),
       filter: str(f, 'filter') ?? null,
@@ -71,10 +73,11 @@ export function runRoutes(app: FastifyInstance, slipway: Slipway): void {
       orderBy: list(f, 'order_by'),
       pageToken: str(f, 'page_token') ?? null,
     });
-    return withToken(page.items.length > 0 ? { runs: page.items.map(runJson) } : {}, page.nextPageToken);
+    reply.type('application/json; charset=utf-8');
+    return runsSearchText(page.items, page.nextPageToken);
   };
-  app.post('/runs/search', async (req) => search(fieldsOf(req)));
-  app.get('/runs/search', async (req) => search(fieldsOf(req)));
+  app.post('/runs/search', async (req, reply) => search(fieldsOf(req), reply));
+  app.get('/runs/search', async (req, reply) => search(fieldsOf(req), reply));
 
   app.post('/runs/log-metric', async (req) => {
     const f = fieldsOf(req);
