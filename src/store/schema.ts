@@ -339,6 +339,7 @@ export interface Database {
   batch_jobs: BatchJobTable;
   prediction_log: PredictionLogTable;
   prediction_log_layouts: PredictionLogLayoutTable;
+  prediction_log_streams: PredictionLogStreamTable;
   prediction_log_ids: PredictionLogIdTable;
   prediction_log_ids_mark: PredictionLogIdMarkTable;
   monitoring_references: MonitoringReferenceTable;
@@ -393,10 +394,8 @@ export interface PredictionLogTable {
   prediction_key: string | null;
   /** When the request arrived (ms). */
   at: number;
-  model: string;
-  version: number;
-  deployment: string | null;
-  protocol: string;
+  /** The model version, deployment and protocol (`prediction_log_streams`; migration 0006). */
+  stream_id: number;
   /** The request's latency, repeated on each of its rows. */
   latency_ms: number;
   /** The layout naming the packed values (`prediction_log_layouts`). */
@@ -420,6 +419,15 @@ export interface PredictionLogIdTable {
 export interface PredictionLogIdMarkTable {
   name: string;
   log_id: number;
+}
+
+/** A model version as it was called (through a deployment or not, by a protocol), interned. */
+export interface PredictionLogStreamTable {
+  id: Generated<number>;
+  model: string;
+  version: number;
+  deployment: string | null;
+  protocol: string;
 }
 
 export interface PredictionLogLayoutTable {

@@ -1,6 +1,8 @@
 /**
- * The prediction log writer: serving's `PredictionSink`. `record` runs on the request path and
- * only samples, counts and enqueues; batches are encoded and handed to the store's appender off
+ * The prediction log writer: serving's `PredictionSink`. `record` runs on the request path: it
+ * samples, counts, and packs the request's rows into the batch being built (a copy of a few
+ * hundred bytes; holding the event's tensors until the flush cost more, in garbage collection,
+ * than packing them at once: log-row-encoder.ts). Batches are handed to the store's appender off
  * the request path (every `flushIntervalMs`, or at once when `maxBatchRows` are waiting), one
  * transaction per batch, one batch in flight at a time.
  *
@@ -46,7 +48,7 @@ export interface PredictionLogStats {
   received: number;
   /** Rows not logged by the sampling rate. */
   sampledOut: number;
-  /** Rows dropped because the queue was full (or the writer was closed). */
+  /** Rows dropped because the queue was full (or the writer was closed, or a row could not be encoded). */
   dropped: number;
   /** Rows committed to the store. */
   written: number;
@@ -69,11 +71,8 @@ export class PredictionLogWriter implements PredictionSink {
   readonly #clock: Clock | null;
   readonly #encoder = new LogRowEncoder();
 
-  /** Events not yet encoded, oldest first, and the encoded batch that failed, if any. */
-  #queue: PredictionEvent[] = [];
-  /** When each queued event arrived, by the clock (parallel to `#queue`). */
-  #times: number[] = [];
-  #queueHead = 0;
+  /** Full batches waiting, oldest first (the one being built is in the encoder), and the batch that failed, if any. */
+  #full: LogBatch[] = [];
   #retry: LogBatch | null = null;
   #timer: NodeJS.Timeout | null = null;
   #writing: Promise<void> | null = null;
@@ -99,7 +98,7 @@ export class PredictionLogWriter implements PredictionSink {
     this.#clock = options.clock ?? null;
   }
 
-  /** On the request path: decide, count, enqueue. Never throws, never waits. */
+  /** On the request path: decide, count, pack into the batch being built. Never throws, never waits. */
   record(event: PredictionEvent): void {
     const rows = eventRows(event);
     const stats = this.#stats;
@@ -116,9 +115,15 @@ export class PredictionLogWriter implements PredictionSink {
       stats.dropped += rows;
       return;
     }
-    this.#queue.push(event);
-    this.#times.push(this.#clock === null ? event.receivedAt : this.#clock.now() - event.latencyMs);
+    try {
+      this.#encoder.add(event, this.#clock === null ? event.receivedAt : this.#clock.now() - event.latencyMs);
+    } catch (err) {
+      stats.dropped += rows;
+      this.#onError(err, rows);
+      return;
+    }
     stats.queued += rows;
+    if (this.#encoder.rows >= this.#maxBatchRows) this.#full.push(this.#encoder.take());
     if (this.#writing !== null) return; // the running write takes the next batch when it ends
     if (stats.queued >= this.#maxBatchRows) this.#schedule(0);
     else if (this.#timer === null) this.#schedule(this.#flushIntervalMs);
@@ -162,9 +167,8 @@ export class PredictionLogWriter implements PredictionSink {
       const lost = this.#stats.queued;
       this.#stats.dropped += lost;
       this.#stats.queued = 0;
-      this.#queue = [];
-      this.#times = [];
-      this.#queueHead = 0;
+      this.#full = [];
+      this.#encoder.clear();
       this.#retry = null;
       this.#onError(new Error(`prediction log: ${lost} rows could not be written before shutdown`), lost);
     }
@@ -188,29 +192,11 @@ export class PredictionLogWriter implements PredictionSink {
     }
   }
 
-  /** Takes the next batch (a failed one first), encodes it and hands it to the appender. */
+  /** Takes the next batch (a failed one first, then full ones, then the one being built) and hands it to the appender. */
   #writeNext(): void {
     let batch = this.#retry;
     this.#retry = null;
-    if (batch === null) {
-      const queue = this.#queue;
-      const start = this.#queueHead;
-      let rows = 0;
-      let end = start;
-      while (end < queue.length && rows < this.#maxBatchRows) rows += eventRows(queue[end++]);
-      batch = this.#encoder.encodeBatch(queue.slice(start, end), this.#times.slice(start, end));
-      for (let i = start; i < end; i++) queue[i] = undefined as unknown as PredictionEvent;
-      this.#queueHead = end;
-      if (this.#queueHead === queue.length) {
-        this.#queue = [];
-        this.#times = [];
-        this.#queueHead = 0;
-      } else if (this.#queueHead > 4096) {
-        this.#queue = queue.slice(this.#queueHead);
-        this.#times = this.#times.slice(this.#queueHead);
-        this.#queueHead = 0;
-      }
-    }
+    batch ??= this.#full.shift() ?? this.#encoder.take();
     const n = batchRows(batch);
     if (n === 0) return;
     const taken = batch;

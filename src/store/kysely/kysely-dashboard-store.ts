@@ -163,14 +163,22 @@ export class KyselyDashboardStore implements DashboardStore {
 
   async latencySeries(query: SeriesQuery & { deployment?: string | null }): Promise<LatencyBucket[]> {
     if (query.versions.length === 0) return [];
+    // Rows name their model version by stream (migration 0006): the matching streams drive the
+    // window index on (stream_id, at).
     let inner = this.#db
-      .selectFrom('prediction_log')
-      .select([bucketOf(sql.ref('at'), query).as('b'), 'model', 'version', 'latency_ms as l'])
-      .where('row_index', '=', 0)
-      .where('at', '>=', query.from)
-      .where('at', '<', query.until)
+      .selectFrom('prediction_log_streams')
+      .innerJoin('prediction_log', 'prediction_log.stream_id', 'prediction_log_streams.id')
+      .select([
+        bucketOf(sql.ref('prediction_log.at'), query).as('b'),
+        'prediction_log_streams.model',
+        'prediction_log_streams.version',
+        'prediction_log.latency_ms as l',
+      ])
+      .where('prediction_log.row_index', '=', 0)
+      .where('prediction_log.at', '>=', query.from)
+      .where('prediction_log.at', '<', query.until)
       .where((eb) => versionsWhere(eb, query.versions));
-    if (query.deployment) inner = inner.where('deployment', '=', query.deployment);
+    if (query.deployment) inner = inner.where('prediction_log_streams.deployment', '=', query.deployment);
     // Rank each request's latency within its bucket, then pick the ranks of the percentiles.
     const ranked = this.#db.selectFrom(inner.as('r')).select((eb) => [
       'r.b',
@@ -315,15 +323,18 @@ function bucketOf(column: Expression<unknown>, range: { from: number; stepMs: nu
   return sql<number>`(cast(${column} / ${step} as bigint) * ${step})`;
 }
 
-function versionsWhere(
-  eb: ExpressionBuilder<Database, 'monitoring_traffic' | 'prediction_log'>,
+/** `model` and `version` are those of monitoring_traffic, or of prediction_log_streams (joined to the log). */
+function versionsWhere<TB extends keyof Database>(
+  eb: ExpressionBuilder<Database, TB>,
   versions: readonly VersionFilter[],
 ): Expression<SqlBool> {
+  const model = sql.ref<string>('model');
+  const version = sql.ref<number>('version');
   return eb.or(
     versions.map((v) =>
       v.version === null
-        ? eb('model', '=', v.model)
-        : eb.and([eb('model', '=', v.model), eb('version', '=', v.version)]),
+        ? eb(model, '=', v.model)
+        : eb.and([eb(model, '=', v.model), eb(version, '=', v.version)]),
     ),
   );
 }

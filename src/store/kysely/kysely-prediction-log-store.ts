@@ -5,13 +5,14 @@ import {
   idHash,
   type LabelItem,
   type LogBatch,
+  type LogStream,
   type NewPredictionLogRow,
   type PredictionLogQuery,
   type PredictionLogRow,
   type PredictionLogStore,
   rowsOf,
 } from '../prediction-log-store.js';
-import type { Database, PredictionLogTable } from '../schema.js';
+import type { Database, PredictionLogStreamTable, PredictionLogTable } from '../schema.js';
 
 /**
  * Rows per INSERT statement: 14 parameters a row stays under SQLite's 32,766 host parameters and
@@ -40,6 +41,8 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
     const all = [...rowsOf(batch)];
     if (all.length === 0) return;
     await this.#db.transaction().execute(async (trx) => {
+      const streams: number[] = [];
+      for (const s of batch.streams) streams.push(await streamIdOf(trx, s));
       const ids: number[] = [];
       for (const json of batch.layouts) {
         await trx
@@ -58,7 +61,7 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
         const chunk = all.slice(start, start + INSERT_CHUNK);
         await trx
           .insertInto('prediction_log')
-          .values(chunk.map((r) => toTable(r, ids[r.layout])))
+          .values(chunk.map((r) => toTable(r, ids[r.layout], streams[r.stream])))
           .execute();
       }
     });
@@ -75,14 +78,17 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
   }
 
   async read(query: PredictionLogQuery): Promise<PredictionLogRow[]> {
-    let q = (await this.#bounded(query)).selectAll();
+    let q = (await this.#bounded(query))
+      .innerJoin('prediction_log_streams as s', 's.id', 'prediction_log.stream_id')
+      .selectAll('prediction_log')
+      .select(['s.model', 's.version', 's.deployment', 's.protocol']);
     if (query.newest) {
-      q = q.orderBy('id', 'desc');
+      q = q.orderBy('prediction_log.id', 'desc');
       if (query.limit != null) q = q.limit(query.limit);
       const rows = await q.execute();
       return rows.reverse().map(fromTable);
     }
-    q = q.orderBy('id', 'asc');
+    q = q.orderBy('prediction_log.id', 'asc');
     if (query.limit != null) q = q.limit(query.limit);
     return (await q.execute()).map(fromTable);
   }
@@ -221,19 +227,23 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
   }
 
   async latencies(query: PredictionLogQuery): Promise<Float64Array> {
-    const rows = await (await this.#bounded(query)).select('latency_ms').where('row_index', '=', 0).execute();
+    const rows = await (await this.#bounded(query))
+      .select('prediction_log.latency_ms')
+      .where('prediction_log.row_index', '=', 0)
+      .execute();
     return Float64Array.from(rows, (r) => Number(r.latency_ms));
   }
 
   async activeVersions(since: number): Promise<{ model: string; version: number; rows: number }[]> {
     const rows = await this.#db
       .selectFrom('prediction_log')
-      .select(['model', 'version', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('id', '>=', await this.#firstIdAt(since - ORDER_SLACK_MS))
-      .where('at', '>=', since)
-      .groupBy(['model', 'version'])
-      .orderBy('model')
-      .orderBy('version')
+      .innerJoin('prediction_log_streams as s', 's.id', 'prediction_log.stream_id')
+      .select(['s.model', 's.version', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('prediction_log.id', '>=', await this.#firstIdAt(since - ORDER_SLACK_MS))
+      .where('prediction_log.at', '>=', since)
+      .groupBy(['s.model', 's.version'])
+      .orderBy('s.model')
+      .orderBy('s.version')
       .execute();
     return rows.map((r) => ({ model: r.model, version: Number(r.version), rows: Number(r.n) }));
   }
@@ -242,7 +252,7 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
   async #bounded(query: PredictionLogQuery): Promise<SelectQueryBuilder<Database, 'prediction_log', object>> {
     let q = this.#filtered(query);
     if (query.model == null && query.since != null) {
-      q = q.where('id', '>=', await this.#firstIdAt(query.since - ORDER_SLACK_MS));
+      q = q.where('prediction_log.id', '>=', await this.#firstIdAt(query.since - ORDER_SLACK_MS));
     }
     return q;
   }
@@ -275,28 +285,30 @@ export class KyselyPredictionLogStore implements PredictionLogStore {
 
   #filtered(query: PredictionLogQuery): SelectQueryBuilder<Database, 'prediction_log', object> {
     let q = this.#db.selectFrom('prediction_log');
-    if (query.model != null) q = q.where('model', '=', query.model);
-    if (query.version != null) q = q.where('version', '=', query.version);
-    if (query.deployment != null) q = q.where('deployment', '=', query.deployment);
-    if (query.since != null) q = q.where('at', '>=', query.since);
-    if (query.until != null) q = q.where('at', '<', query.until);
-    if (query.labelled === true) q = q.where('label_json', 'is not', null);
-    if (query.labelled === false) q = q.where('label_json', 'is', null);
-    if (query.afterId != null) q = q.where('id', '>', query.afterId);
+    if (query.model != null || query.version != null || query.deployment != null) {
+      // The streams (model versions as called) that match, then the window index on (stream, at).
+      let streams = this.#db.selectFrom('prediction_log_streams').select('id');
+      if (query.model != null) streams = streams.where('model', '=', query.model);
+      if (query.version != null) streams = streams.where('version', '=', query.version);
+      if (query.deployment != null) streams = streams.where('deployment', '=', query.deployment);
+      q = q.where('prediction_log.stream_id', 'in', streams);
+    }
+    if (query.since != null) q = q.where('prediction_log.at', '>=', query.since);
+    if (query.until != null) q = q.where('prediction_log.at', '<', query.until);
+    if (query.labelled === true) q = q.where('prediction_log.label_json', 'is not', null);
+    if (query.labelled === false) q = q.where('prediction_log.label_json', 'is', null);
+    if (query.afterId != null) q = q.where('prediction_log.id', '>', query.afterId);
     return q;
   }
 }
 
-function toTable(r: NewPredictionLogRow, layoutId: number) {
+function toTable(r: NewPredictionLogRow, layoutId: number, streamId: number) {
   return {
+    stream_id: streamId,
     request_id: r.requestId,
     row_index: r.row,
     prediction_key: r.predictionKey,
     at: r.at,
-    model: r.model,
-    version: r.version,
-    deployment: r.deployment,
-    protocol: r.protocol,
     latency_ms: r.latencyMs,
     layout_id: layoutId,
     features: r.features,
@@ -304,7 +316,9 @@ function toTable(r: NewPredictionLogRow, layoutId: number) {
   };
 }
 
-function fromTable(r: Selectable<PredictionLogTable>): PredictionLogRow {
+function fromTable(
+  r: Selectable<PredictionLogTable> & Omit<Selectable<PredictionLogStreamTable>, 'id'>,
+): PredictionLogRow {
   return {
     id: Number(r.id),
     requestId: r.request_id,
@@ -322,6 +336,24 @@ function fromTable(r: Selectable<PredictionLogTable>): PredictionLogRow {
     labelJson: r.label_json,
     labelledAt: r.labelled_at === null ? null : Number(r.labelled_at),
   };
+}
+
+/** The id of a stream, added if new (under the transaction's write lock). */
+async function streamIdOf(db: Kysely<Database>, s: LogStream): Promise<number> {
+  let q = db
+    .selectFrom('prediction_log_streams')
+    .select('id')
+    .where('model', '=', s.model)
+    .where('version', '=', s.version)
+    .where('protocol', '=', s.protocol);
+  q = s.deployment === null ? q.where('deployment', 'is', null) : q.where('deployment', '=', s.deployment);
+  const found = await q.orderBy('id').limit(1).executeTakeFirst();
+  if (found) return Number(found.id);
+  const added = await db
+    .insertInto('prediction_log_streams')
+    .values({ model: s.model, version: s.version, deployment: s.deployment, protocol: s.protocol })
+    .executeTakeFirstOrThrow();
+  return Number(added.insertId);
 }
 
 async function markOf(db: Kysely<Database>): Promise<number> {

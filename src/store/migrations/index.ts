@@ -4,6 +4,7 @@ import * as tracking from './0002-tracking.js';
 import * as batchJobs from './0003-batch-jobs.js';
 import * as deployments from './0004-deployments.js';
 import * as monitoring from './0005-monitoring.js';
+import * as predictionLogStreams from './0006-prediction-log-streams.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the four-digit prefix; never edit a
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-batch-jobs': batchJobs,
   '0004-deployments': deployments,
   '0005-monitoring': monitoring,
+  '0006-prediction-log-streams': predictionLogStreams,
 };
 
 export const migrationProvider: MigrationProvider = {

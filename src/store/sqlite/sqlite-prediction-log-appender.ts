@@ -24,7 +24,7 @@ export class SqlitePredictionLogAppender implements PredictionLogAppender {
 
   async append(batch: LogBatch): Promise<void> {
     if (this.#closed) throw new SlipwayError('CORE_CLOSED', 'the prediction log appender is closed');
-    if (batch.requestIds.length === 0) return;
+    if (batch.rowCounts.length === 0) return;
     try {
       await this.#start().run({ batch } satisfies AppendTask);
     } catch (err) {
