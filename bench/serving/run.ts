@@ -8,6 +8,8 @@
  * Then rows/s for 1,000-row requests against (a) and (c).
  *
  *   npx tsx bench/serving/run.ts [--duration 5] [--rounds 3] [--model <fixture model.onnx>] [--diagnose]
+ *
+ * --diagnose adds (d) bare fastify and (e) slipway's fast lane, both with no model.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -139,9 +141,12 @@ const contenders: Contender[] = [
   { name: '(b) bare node:http floor', file: 'bare-http.ts', port: 18302 },
   { name: '(c) inline onnxruntime', file: 'inline-onnxruntime.ts', port: 18303 },
 ];
-// Diagnostic only (not a goal anchor): what fastify alone costs.
-if (args.includes('--diagnose'))
+// Diagnostic only (not goal anchors): what fastify alone costs, and what slipway's own transport
+// (the fast lane) costs with no model behind it.
+if (args.includes('--diagnose')) {
   contenders.push({ name: '(d) bare fastify, no model', file: 'bare-fastify.ts', port: 18304 });
+  contenders.push({ name: '(e) bare fast lane, no model', file: 'bare-lane.ts', port: 18305 });
+}
 
 console.log(
   `model ${path.relative(process.cwd(), modelPath)}; ${rounds} rounds × ${duration} s per contender, after a 2 s warm-up`,
