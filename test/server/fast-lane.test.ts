@@ -49,6 +49,10 @@ describe('the fast lane reads one narrow request shape and leaves the rest to no
     ['a space before the colon', ok.replace('Host: x', 'Host : x')],
     ['a control character in a value', ok.replace('Host: x', 'Host: x\x01y')],
     ['a non-ASCII value', ok.replace('Host: x', 'Host: x\xe9')],
+    ['a lone LF in a value', ok.replace('Host: x', 'Host: x\ny')],
+    ['a lone CR in a value', ok.replace('Host: x', 'Host: x\ry')],
+    ['LF line ends', ok.replace('HTTP/1.1\r\nHost: x\r\n', 'HTTP/1.1\nHost: x\n')],
+    ['a lone CR in the request line', ok.replace('POST /v2', 'POST /v2\r')],
     ['Expect: 100-continue', ok.replace('Host: x', 'Host: x\r\nExpect: 100-continue')],
     ['an upgrade', ok.replace('Host: x', 'Host: x\r\nConnection: Upgrade\r\nUpgrade: h2c')],
   ];
