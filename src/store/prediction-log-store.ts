@@ -62,8 +62,8 @@ export interface LogBatch {
   latencyMs: Float64Array;
   /** Rows of each request. */
   rowCounts: Int32Array;
-  /** The request ids, concatenated: request q's ends at `requestIdEnds[q]` (see `requestIdOf`). */
-  requestIds: string;
+  /** The request ids as UTF-8, one after another: request q's ends at byte `requestIdEnds[q]` (see `requestIdOf`). */
+  requestIds: Uint8Array;
   requestIdEnds: Uint32Array;
   /** Each request's prediction key; null when no request of the batch has one (the usual case). */
   predictionKeys: (string | null)[] | null;
@@ -90,9 +90,15 @@ export function batchRequests(batch: LogBatch): number {
   return batch.rowCounts.length;
 }
 
-/** The request id of request `q` of a batch. */
-export function requestIdOf(batch: LogBatch, q: number): string {
-  return batch.requestIds.slice(q === 0 ? 0 : batch.requestIdEnds[q - 1], batch.requestIdEnds[q]);
+/** The request id of request `q` of a batch (`ids`: the batch's `requestIds` as a Buffer, when reading many). */
+export function requestIdOf(batch: LogBatch, q: number, ids = idBuffer(batch)): string {
+  return ids.toString('utf8', q === 0 ? 0 : batch.requestIdEnds[q - 1], batch.requestIdEnds[q]);
+}
+
+/** A batch's request ids as a Buffer (a view, no copy), for `requestIdOf`. */
+export function idBuffer(batch: LogBatch): Buffer {
+  const ids = batch.requestIds;
+  return Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength);
 }
 
 /** One row of a batch, as a plain object (for backends that insert rows one by one). */
@@ -117,8 +123,9 @@ export interface NewPredictionLogRow {
 /** The rows of a batch, in order. */
 export function* rowsOf(batch: LogBatch): Generator<NewPredictionLogRow> {
   let k = 0;
+  const ids = idBuffer(batch);
   for (let q = 0; q < batch.rowCounts.length; q++) {
-    const requestId = requestIdOf(batch, q);
+    const requestId = requestIdOf(batch, q, ids);
     const stream = batch.streams[batch.stream[q]];
     for (let r = 0; r < batch.rowCounts[q]; r++, k++) {
       yield {

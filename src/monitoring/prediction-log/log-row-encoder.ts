@@ -74,9 +74,9 @@ export class LogRowEncoder {
   #at = new Float64Array(256);
   #latency = new Float64Array(256);
   #rowCounts = new Int32Array(256);
-  #ids: string[] = [];
+  /** Request ids as UTF-8, not the strings: a generated id is a rope of a dozen string pieces, and the garbage collector copied them all while the batch was built. */
+  #ids = new Growable(16 * 1024);
   #idEnds = new Uint32Array(256);
-  #idLength = 0;
   #keys: (string | null)[] | null = null;
   // Per batch: layouts and streams, named by index.
   #layouts: string[] = [];
@@ -126,9 +126,8 @@ export class LogRowEncoder {
     this.#at[q] = Math.round(time);
     this.#latency[q] = event.latencyMs;
     this.#rowCounts[q] = rows;
-    this.#ids.push(event.requestId);
-    this.#idLength += event.requestId.length;
-    this.#idEnds[q] = this.#idLength;
+    this.#ids.utf8(event.requestId);
+    this.#idEnds[q] = this.#ids.length;
     if (event.predictionKey !== null) {
       this.#keys ??= new Array(q).fill(null);
       this.#keys.push(event.predictionKey);
@@ -150,18 +149,17 @@ export class LogRowEncoder {
       at: this.#at.slice(0, q),
       latencyMs: this.#latency.slice(0, q),
       rowCounts: this.#rowCounts.slice(0, q),
-      requestIds: this.#ids.join(''),
+      requestIds: this.#ids.copy(),
       requestIdEnds: this.#idEnds.slice(0, q),
       predictionKeys: this.#keys,
-      data: this.#buf.bytes().slice(),
+      data: this.#buf.copy(),
       offsets: this.#offsets.slice(0, 2 * this.#rows + 1),
     };
     this.#buf.length = 0;
     this.#offsets[0] = 0;
     this.#rows = 0;
     this.#requests = 0;
-    this.#ids = [];
-    this.#idLength = 0;
+    this.#ids.length = 0;
     this.#keys = null;
     this.#layouts = [];
     this.#layoutIndex.clear();
@@ -353,10 +351,11 @@ function packSegments(buf: Growable, segments: readonly Segment[], tensors: Tens
     const base = row * seg.stride + seg.offset;
     switch (seg.how) {
       case 'copy4':
+        buf.f32s(t.data as Float32Array, base, seg.count);
+        break;
       case 'copy8': {
-        const data = t.data as Float32Array | Float64Array;
-        const size = data.BYTES_PER_ELEMENT;
-        buf.append(new Uint8Array(data.buffer, data.byteOffset + base * size, seg.count * size));
+        const data = t.data as Float64Array;
+        buf.append(new Uint8Array(data.buffer, data.byteOffset + base * 8, seg.count * 8));
         break;
       }
       case 'half':
@@ -378,6 +377,8 @@ function packSegments(buf: Growable, segments: readonly Segment[], tensors: Tens
 class Growable {
   #bytes: Uint8Array;
   #view: DataView;
+  /** The same bytes as a Buffer, for its native UTF-8 writer. */
+  #buffer: Buffer | null = null;
   length = 0;
 
   constructor(capacity: number) {
@@ -385,8 +386,9 @@ class Growable {
     this.#view = new DataView(this.#bytes.buffer);
   }
 
-  bytes(): Uint8Array {
-    return this.#bytes.subarray(0, this.length);
+  /** The bytes written, in a buffer of their own. */
+  copy(): Uint8Array {
+    return this.#bytes.slice(0, this.length);
   }
 
   /** Makes room for `n` more bytes at once. */
@@ -400,6 +402,15 @@ class Growable {
     this.length += src.length;
   }
 
+  /** `count` float32 values from `base` (a loop: for a row's few values, cheaper than a view and a copy). */
+  f32s(data: Float32Array, base: number, count: number): void {
+    this.#ensure(4 * count);
+    const view = this.#view;
+    let p = this.length;
+    for (let j = 0; j < count; j++, p += 4) view.setFloat32(p, data[base + j], true);
+    this.length = p;
+  }
+
   f32(v: number): void {
     this.#ensure(4);
     this.#view.setFloat32(this.length, v, true);
@@ -410,6 +421,13 @@ class Growable {
     this.#ensure(8);
     this.#view.setFloat64(this.length, v, true);
     this.length += 8;
+  }
+
+  /** A string's UTF-8 bytes, without a length. */
+  utf8(s: string): void {
+    this.#ensure(3 * s.length);
+    this.#buffer ??= Buffer.from(this.#bytes.buffer);
+    this.length += this.#buffer.write(s, this.length);
   }
 
   text(s: string): void {
@@ -426,5 +444,6 @@ class Growable {
     next.set(this.#bytes.subarray(0, this.length));
     this.#bytes = next;
     this.#view = new DataView(next.buffer);
+    this.#buffer = null;
   }
 }

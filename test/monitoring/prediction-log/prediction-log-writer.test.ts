@@ -122,3 +122,87 @@ it('samples whole requests at the configured rate and counts the rest', async ()
   expect(s.written / 6000).toBeLessThan(0.3);
   expect(await slipway.predictionLogStore.count({})).toBe(s.written);
 });
+
+it('keeps each request its own id, key, model version, deployment and protocol within a batch', async () => {
+  const slipway = await openSlipway({ home: tempHome() });
+  cleanups.push(() => slipway.close());
+  const writer = slipway.monitoring.createPredictionLog({ maxBatchRows: 5 });
+  const calls = [
+    { id: 'ascii-1', key: null, model: 'm', version: 1, deployment: null, protocol: 'v2' as const },
+    { id: 'ünïcödé-😀', key: 'k-ü', model: 'm', version: 2, deployment: 'front', protocol: 'v2' as const },
+    { id: '', key: '', model: 'other', version: 1, deployment: 'front', protocol: 'mlflow' as const },
+    { id: 'ascii-4', key: null, model: 'm', version: 1, deployment: null, protocol: 'mlflow' as const },
+  ];
+  // 2 + 3 + 1 + 2 rows, batches of 5: the second request fills the first batch.
+  const rowsOf = [2, 3, 1, 2];
+  for (const [i, c] of calls.entries()) {
+    writer.record({
+      ...event(i, rowsOf[i]),
+      requestId: c.id,
+      predictionKey: c.key,
+      model: c.model,
+      version: c.version,
+      deployment: c.deployment,
+      protocol: c.protocol,
+    });
+  }
+  await writer.close();
+  const logged = await slipway.monitoring.readLog({});
+  expect(
+    logged.map((r) => [r.requestId, r.row, r.predictionKey, r.model, r.version, r.deployment, r.protocol]),
+  ).toEqual(
+    calls.flatMap((c, i) =>
+      Array.from({ length: rowsOf[i] }, (_, r) => [
+        c.id,
+        r,
+        c.key,
+        c.model,
+        c.version,
+        c.deployment,
+        c.protocol,
+      ]),
+    ),
+  );
+  expect(logged.map((r) => r.features)).toEqual(
+    rowsOf.flatMap((n, i) => Array.from({ length: n }, () => ({ a: i, b: i }))),
+  );
+  expect(
+    (await slipway.monitoring.readLog({ model: 'm', deployment: 'front' })).map((r) => r.requestId),
+  ).toEqual(['ünïcödé-😀', 'ünïcödé-😀', 'ünïcödé-😀']);
+});
+
+it('keeps the id lookup current from the writer thread, beside another writer, once feedback is in use', async () => {
+  const slipway = await openSlipway({ home: tempHome() });
+  cleanups.push(() => slipway.close());
+  const keyed = (i: number, n: number) => ({
+    ...event(i, n),
+    predictionKey: i % 3 === 0 ? `key-${i}` : null,
+  });
+  // Rows logged before feedback was in use, then the lookup built over them.
+  const before = slipway.monitoring.createPredictionLog();
+  for (let i = 0; i < 5; i++) before.record(keyed(i, 2));
+  await before.close();
+  expect((await slipway.monitoring.feedback({ request_id: 'req-0', row: 1, label: 'x' })).matched).toBe(1);
+  // Two writers (two threads, two connections) interleave their batches.
+  const a = slipway.monitoring.createPredictionLog({ maxBatchRows: 7 });
+  const b = slipway.monitoring.createPredictionLog({ maxBatchRows: 5 });
+  for (let i = 5; i < 205; i++) {
+    const writer = Math.floor(i / 20) % 2 === 0 ? a : b;
+    writer.record(keyed(i, 1 + (i % 3)));
+    if (i % 20 === 19) await writer.flush();
+  }
+  await Promise.all([a.close(), b.close()]);
+  // Each writer indexed what it wrote as it closed; what is left past the mark, if anything, is
+  // what the other wrote after that.
+  await slipway.predictionLogStore.indexIds();
+  expect(await slipway.predictionLogStore.indexIds()).toBe(0);
+  const items = Array.from({ length: 205 }, (_, i) =>
+    i % 3 === 0
+      ? { prediction_key: `key-${i}`, row: i % 3, label: i }
+      : { request_id: `req-${i}`, row: i % 3, label: i },
+  );
+  const r = await slipway.monitoring.feedback(items.slice(5));
+  expect(r).toMatchObject({ matched: 200, labelledRows: 200, unknown: [] });
+  const first = await slipway.monitoring.feedback(items.slice(0, 5).map((it) => ({ ...it, row: 1 })));
+  expect(first).toMatchObject({ matched: 5, labelledRows: 5, unknown: [] });
+});
