@@ -1,4 +1,5 @@
 import { SlipwayError } from '../core/errors.js';
+import { invalid } from './validation.js';
 
 /**
  * Page tokens as MLflow makes them (search_utils `create_page_token`): base64 of `{"offset": n}`.
@@ -38,4 +39,20 @@ export function pageOf<T>(rows: T[], offset: number, limit: number): Page<T> {
   if (rows.length > limit)
     return { items: rows.slice(0, limit), nextPageToken: encodePageToken(offset + limit) };
   return { items: rows, nextPageToken: null };
+}
+
+/** `max_results` checked as MLflow checks it: 0 or unset is `fallback`, past `cap` is refused. */
+export function maxResults(given: number | null | undefined, fallback: number, cap: number): number {
+  if (given === null || given === undefined || given === 0) return fallback;
+  if (!Number.isSafeInteger(given) || given < 1) {
+    throw invalid(
+      `Invalid value ${given} for parameter 'max_results' supplied. It must be a positive integer.`,
+    );
+  }
+  if (given > cap) {
+    throw invalid(
+      `Invalid value ${given} for parameter 'max_results' supplied. It must be at most ${cap}, but got value ${given}`,
+    );
+  }
+  return given;
 }

@@ -152,3 +152,31 @@ function normalizePosix(p: string): string {
   if (absolute) return `/${joined}`;
   return joined === '' ? '.' : joined;
 }
+
+export function stringValue(value: unknown, path: string): string {
+  if (value === undefined || value === null) throw missing(path);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${path}' supplied: expected a string`);
+}
+
+/** MLflow 3 truncates over-long param and tag values (MLFLOW_TRUNCATE_LONG_VALUES, default on). */
+export function truncate(value: string, limit: number): string {
+  return value.length > limit ? value.slice(0, limit) : value;
+}
+
+export function notActive(message: string): SlipwayError {
+  return new SlipwayError('TRACKING_NOT_ACTIVE', message);
+}
+
+export function experimentNotFound(id: string): SlipwayError {
+  return new SlipwayError('TRACKING_EXPERIMENT_NOT_FOUND', `No Experiment with id=${id} exists`);
+}
+
+export function runNotFound(runId: string): SlipwayError {
+  return new SlipwayError('TRACKING_RUN_NOT_FOUND', `Run with id=${runId} not found`);
+}
+
+export function loggedModelNotFound(modelId: string): SlipwayError {
+  return new SlipwayError('TRACKING_LOGGED_MODEL_NOT_FOUND', `Logged model with ID '${modelId}' not found.`);
+}

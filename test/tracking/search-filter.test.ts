@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { likeToGlob } from '../../src/store/kysely/kysely-tracking-store.js';
+import { likeToGlob } from '../../src/store/kysely/kysely-tracking-search.js';
 import { decodePageToken, encodePageToken } from '../../src/tracking/page-token.js';
 import {
   EXPERIMENT_FILTER,
