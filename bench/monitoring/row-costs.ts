@@ -112,8 +112,11 @@ for (const [what, message] of [
 }
 
 // SQLite inserts, one transaction per batch of BATCH rows.
+/** Temporary stores, removed at the end (the id-lookup ones hold a million entries). */
+const dirs: string[] = [];
 function open(): Sqlite.Database {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-row-costs-'));
+  dirs.push(dir);
   const db = new Sqlite(path.join(dir, 'log.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -387,3 +390,4 @@ for (const prefill of [0, 1_000_000]) {
 console.log(`\n${total} rows, batches of ${BATCH}; CPU µs per row on one thread\n`);
 console.log('| step | µs/row |\n|---|---|');
 for (const [what, us] of results) console.log(`| ${what} | ${us} |`);
+for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
