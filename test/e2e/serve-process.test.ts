@@ -41,6 +41,14 @@ function startServe(
   });
 }
 
+async function waitFor(ok: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('slipway serve, as a process', () => {
   it('drains requests in flight on SIGTERM, then exits 0', async () => {
     const home = tempHome();
@@ -59,7 +67,13 @@ describe('slipway serve, as a process', () => {
         body,
       }),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    // SIGTERM once the first request is in inference: by then the server has accepted all six
+    // connections (a connection still in the kernel's accept queue when the listener closes is
+    // refused, by any server: it was never in flight) and is reading their bodies.
+    await waitFor(async () => {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      return /slipway_inflight_requests\{protocol="v2"\} [1-9]/.test(metrics);
+    });
     child.kill('SIGTERM');
     const responses = await Promise.all(inflight);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
