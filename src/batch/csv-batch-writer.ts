@@ -4,25 +4,20 @@
  * straight into bytes (output-bytes.ts).
  */
 import type { TensorMap } from '../runtime/tensor.js';
-import { type BatchWriter, textOf, type WriterState } from './batch-writer.js';
+import { textOf, type WriterState } from './batch-writer.js';
+import { BufferedBatchWriter, FLUSH_AT } from './buffered-batch-writer.js';
 import { FileSink } from './file-sink.js';
-import { OutputBytes } from './output-bytes.js';
+import type { OutputBytes } from './output-bytes.js';
 import type { OutputPlan } from './output-plan.js';
 import { predictionViews, writeCell } from './prediction-cells.js';
 import type { RowBatch } from './row-batch.js';
 
 const COMMA = 44;
 const LF = 10;
-const FLUSH_AT = 1 << 20;
 
-export class CsvBatchWriter implements BatchWriter {
-  readonly #sink: FileSink;
-  readonly #plan: OutputPlan;
-  readonly #out = new OutputBytes(FLUSH_AT + (1 << 16));
-
+export class CsvBatchWriter extends BufferedBatchWriter {
   private constructor(sink: FileSink, plan: OutputPlan) {
-    this.#sink = sink;
-    this.#plan = plan;
+    super(sink, plan);
   }
 
   /** The header line, as bytes (merge skips it in every part but the first). */
@@ -33,13 +28,13 @@ export class CsvBatchWriter implements BatchWriter {
   static async open(path: string, plan: OutputPlan, resume: WriterState | null): Promise<CsvBatchWriter> {
     const sink = await FileSink.open(path, resume?.bytes ?? null);
     const writer = new CsvBatchWriter(sink, plan);
-    if (resume === null) writer.#out.raw(CsvBatchWriter.header(plan));
+    if (resume === null) writer.out.raw(CsvBatchWriter.header(plan));
     return writer;
   }
 
   async write(batch: RowBatch, outputs: TensorMap): Promise<void> {
-    const out = this.#out;
-    const views = predictionViews(this.#plan, outputs);
+    const out = this.out;
+    const views = predictionViews(this.plan, outputs);
     const { kinds, data, widths, elements } = views;
     const nPred = kinds.length;
     const pass = batch.passthrough;
@@ -54,31 +49,8 @@ export class CsvBatchWriter implements BatchWriter {
         writeCell(out, kinds[c], data[c], r * widths[c] + elements[c], writeCsvText);
         out.byte(c === nPred - 1 ? LF : COMMA);
       }
-      if (out.length >= FLUSH_AT) await this.#flush();
+      if (out.length >= FLUSH_AT) await this.flush();
     }
-  }
-
-  async sync(): Promise<WriterState> {
-    await this.#flush();
-    await this.#sink.sync();
-    return { bytes: this.#sink.position, extra: null };
-  }
-
-  async finish(): Promise<{ bytes: number }> {
-    await this.sync();
-    await this.#sink.close();
-    return { bytes: this.#sink.position };
-  }
-
-  async close(): Promise<void> {
-    await this.#flush().catch(() => undefined);
-    await this.#sink.close();
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#out.length === 0) return;
-    await this.#sink.write(this.#out.bytes());
-    this.#out.clear();
   }
 }
 

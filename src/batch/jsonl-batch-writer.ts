@@ -4,27 +4,23 @@
  * non-finite prediction is written as null.
  */
 import type { TensorMap } from '../runtime/tensor.js';
-import { type BatchWriter, jsonSafe, type WriterState } from './batch-writer.js';
+import { jsonSafe, type WriterState } from './batch-writer.js';
+import { BufferedBatchWriter, FLUSH_AT } from './buffered-batch-writer.js';
 import { FileSink } from './file-sink.js';
-import { OutputBytes } from './output-bytes.js';
+import type { OutputBytes } from './output-bytes.js';
 import type { OutputPlan } from './output-plan.js';
 import { isFiniteCell, predictionViews, writeCell } from './prediction-cells.js';
 import type { RowBatch } from './row-batch.js';
 
-const FLUSH_AT = 1 << 20;
 const CLOSE_LINE = Buffer.from('}\n');
 const NULL = Buffer.from('null');
 
-export class JsonlBatchWriter implements BatchWriter {
-  readonly #sink: FileSink;
-  readonly #plan: OutputPlan;
-  readonly #out = new OutputBytes(FLUSH_AT + (1 << 16));
+export class JsonlBatchWriter extends BufferedBatchWriter {
   /** `{"name":` for the first column, `,"name":` for the others. */
   readonly #keys: Buffer[];
 
   private constructor(sink: FileSink, plan: OutputPlan) {
-    this.#sink = sink;
-    this.#plan = plan;
+    super(sink, plan);
     this.#keys = plan.columns.map((name, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(name)}:`));
   }
 
@@ -33,9 +29,9 @@ export class JsonlBatchWriter implements BatchWriter {
   }
 
   async write(batch: RowBatch, outputs: TensorMap): Promise<void> {
-    const out = this.#out;
+    const out = this.out;
     const keys = this.#keys;
-    const { kinds, data, widths, elements } = predictionViews(this.#plan, outputs);
+    const { kinds, data, widths, elements } = predictionViews(this.plan, outputs);
     const nPred = kinds.length;
     const pass = batch.passthrough;
     const nPass = pass.length;
@@ -52,31 +48,8 @@ export class JsonlBatchWriter implements BatchWriter {
         else out.raw(NULL);
       }
       out.raw(CLOSE_LINE);
-      if (out.length >= FLUSH_AT) await this.#flush();
+      if (out.length >= FLUSH_AT) await this.flush();
     }
-  }
-
-  async sync(): Promise<WriterState> {
-    await this.#flush();
-    await this.#sink.sync();
-    return { bytes: this.#sink.position, extra: null };
-  }
-
-  async finish(): Promise<{ bytes: number }> {
-    await this.sync();
-    await this.#sink.close();
-    return { bytes: this.#sink.position };
-  }
-
-  async close(): Promise<void> {
-    await this.#flush().catch(() => undefined);
-    await this.#sink.close();
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#out.length === 0) return;
-    await this.#sink.write(this.#out.bytes());
-    this.#out.clear();
   }
 }
 
