@@ -64,6 +64,25 @@ export class TensorCodec {
     return out;
   }
 
+  /**
+   * The JSON text of `encodeOutputs(outputs, names)`, exactly as `JSON.stringify` would write it,
+   * without building the intermediate arrays and objects: per single-row request this took the
+   * response from ~2.1 µs (encode + stringify) to a fraction of it (bench/serving/README.md).
+   */
+  encodeOutputsJson(outputs: TensorMap, names?: readonly string[] | null): string {
+    const order = names ?? this.#index.outputNames;
+    let text = '[';
+    let first = true;
+    for (const name of order) {
+      const tensor = outputs[name];
+      if (tensor === undefined) continue;
+      if (!first) text += ',';
+      first = false;
+      text += `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${dataJson(tensor)}}`;
+    }
+    return `${text}]`;
+  }
+
   /** Encode named output tensors (in the model's output order), or only those named in `names`. */
   encodeOutputs(outputs: TensorMap, names?: readonly string[] | null): V2ResponseOutput[] {
     const order = names ?? this.#index.outputNames;
@@ -274,6 +293,43 @@ function badValue(name: string, index: number, value: unknown, expected: string)
  */
 export function encodeTensor(name: string, tensor: Tensor): V2ResponseOutput {
   return { name, datatype: tensor.datatype, shape: tensor.shape.slice(), data: encodeData(tensor) };
+}
+
+/** `JSON.stringify(encodeData(tensor))`, written directly (non-finite numbers are null, as there). */
+function dataJson(tensor: Tensor): string {
+  const d = tensor.data;
+  if (d.length === 0) return '[]';
+  switch (tensor.datatype) {
+    case 'BYTES':
+      return JSON.stringify(d);
+    case 'BOOL': {
+      let text = d[0] !== 0 ? '[true' : '[false';
+      for (let i = 1; i < d.length; i++) text += d[i] !== 0 ? ',true' : ',false';
+      return `${text}]`;
+    }
+    case 'INT64':
+    case 'UINT64': {
+      let text = `[${Number(d[0])}`;
+      for (let i = 1; i < d.length; i++) text += `,${Number(d[i])}`;
+      return `${text}]`;
+    }
+    case 'FP16': {
+      let text = `[${jsonNumber(fromFloat16Bits(d[0] as number))}`;
+      for (let i = 1; i < d.length; i++) text += `,${jsonNumber(fromFloat16Bits(d[i] as number))}`;
+      return `${text}]`;
+    }
+    default: {
+      const n = d as Float32Array;
+      let text = `[${jsonNumber(n[0])}`;
+      for (let i = 1; i < n.length; i++) text += `,${jsonNumber(n[i])}`;
+      return `${text}]`;
+    }
+  }
+}
+
+/** A number as JSON writes it: its shortest decimal form, or null when it is not finite. */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
 }
 
 function encodeData(tensor: Tensor): number[] | boolean[] | string[] {

@@ -10,8 +10,8 @@ import type { ServingContext } from './serving-context.js';
 /** `/v2/models/<name>[/versions/<v>]/infer`, with names that need no URL decoding and no query. */
 const INFER_ROUTE = /^\/v2\/models\/([A-Za-z0-9_.-]+)(?:\/versions\/([A-Za-z0-9_.-]+))?\/infer$/;
 
-/** An answer: status, JSON body, and the headers an infer answer may carry. */
-type Reply = (status: number, body: unknown, extra?: AnswerHeaders) => void;
+/** An answer: status, JSON body text, and the headers an infer answer may carry. */
+type Reply = (status: number, text: string, extra?: AnswerHeaders) => void;
 interface AnswerHeaders {
   modelVersion?: string | null;
   revision?: string | null;
@@ -74,18 +74,18 @@ function inferCall(
     try {
       authenticate?.(target, headers.authorization);
     } catch (err) {
-      reply(401, { error: (err as Error).message });
+      reply(401, errorJson((err as Error).message));
       return;
     }
     let body: InferBody;
     try {
       body = JSON.parse(readBody());
     } catch (err) {
-      reply(400, { error: `body is not valid JSON: ${(err as Error).message}` });
+      reply(400, errorJson(`body is not valid JSON: ${(err as Error).message}`));
       return;
     }
     inferV2(ctx, match[1], match[2] ?? null, body, requestId, headers).then(
-      (ok) => reply(200, ok.body, { modelVersion: ok.version, revision: ok.revision }),
+      (ok) => reply(200, ok.text, { modelVersion: ok.version, revision: ok.revision }),
       (err) => {
         if (!(err instanceof SlipwayError)) log().error({ err, reqId: requestId }, 'unexpected error');
         const error = err instanceof SlipwayError ? err : new SlipwayError('INTERNAL', 'internal error');
@@ -93,10 +93,14 @@ function inferCall(
           error.code === 'RUNTIME_OVERLOADED' || error.code === 'RUNTIME_MODEL_NOT_READY'
             ? String(Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1))))
             : null;
-        reply(error.httpStatus, { error: error.message }, { retryAfter });
+        reply(error.httpStatus, errorJson(error.message), { retryAfter });
       },
     );
   };
+}
+
+function errorJson(message: string): string {
+  return JSON.stringify({ error: message });
 }
 
 function isJson(type: string | undefined): boolean {
@@ -107,12 +111,12 @@ function isJson(type: string | undefined): boolean {
 function laneReply(respond: LaneRespond, requestId: string): { requestId: string; send: Reply } {
   return {
     requestId,
-    send: (status, body, extra) => {
+    send: (status, text, extra) => {
       const lines = ['content-type: application/json; charset=utf-8', `x-request-id: ${requestId}`];
       if (extra?.modelVersion != null) lines.push(`x-model-version: ${extra.modelVersion}`);
       if (extra?.revision != null) lines.push(`x-deployment-revision: ${extra.revision}`);
       if (extra?.retryAfter != null) lines.push(`retry-after: ${extra.retryAfter}`);
-      respond(status, lines, JSON.stringify(body));
+      respond(status, lines, text);
     },
   };
 }
@@ -129,7 +133,7 @@ function fastInferViaNode(
   const match = INFER_ROUTE.exec(req.url ?? '');
   if (match === null || !isJson(req.headers['content-type'])) return false;
   const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
-  const reply: Reply = (status, body, extra) => answer(res, ctx, requestId, status, body, extra);
+  const reply: Reply = (status, text, extra) => answer(res, ctx, requestId, status, text, extra);
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -138,7 +142,7 @@ function fastInferViaNode(
   });
   req.on('end', () => {
     if (size > bodyLimit) {
-      reply(413, { error: `request body is larger than ${bodyLimit} bytes` });
+      reply(413, errorJson(`request body is larger than ${bodyLimit} bytes`));
       return;
     }
     const text = () => (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
@@ -152,10 +156,9 @@ function answer(
   ctx: ServingContext,
   requestId: string,
   status: number,
-  body: unknown,
+  text: string,
   extra: AnswerHeaders | undefined,
 ): void {
-  const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -11,6 +11,8 @@ import { SignatureIndex } from '../../src/runtime/signature-index.js';
 import {
   DATATYPE_TO_ORT_TYPE,
   datatypeOfOrtType,
+  type Tensor,
+  type TensorMap,
   TYPED_ARRAY_CONSTRUCTORS,
 } from '../../src/runtime/tensor.js';
 import {
@@ -359,5 +361,47 @@ describe('refusals of one input', () => {
       decodeTensor({ name: 'x', datatype: 'FP32', shape: [1], data: deep }, spec('x', 'FP32', [-1])),
     );
     expect(d.message).toBe('input "x": "data" is nested deeper than 32');
+  });
+});
+
+describe('outputs as JSON text', () => {
+  it('write exactly what JSON.stringify writes of the encoded outputs, for every datatype', () => {
+    const outputs: TensorMap = Object.fromEntries(
+      [
+        ...CASES.map((c) => {
+          const decoded = decodeTensor(
+            { name: c.datatype, datatype: c.datatype, shape: [2, 3], data: c.data },
+            spec(c.datatype, c.datatype, [-1, 3]),
+          );
+          return [c.datatype, decoded];
+        }),
+        [
+          'FP64',
+          { datatype: 'FP64', shape: [5], data: Float64Array.from([Number.NaN, Infinity, -0, 1e21, 1e-7]) },
+        ],
+        ['FP32 odd', { datatype: 'FP32', shape: [3], data: Float32Array.from([Number.NaN, -Infinity, 0.1]) }],
+        [
+          'BYTES',
+          { datatype: 'BYTES', shape: [3], data: ['plain', 'a "quote" \\ and \n', 'ünïcödé \u2028'] },
+        ],
+        ['empty', { datatype: 'FP32', shape: [0, 2], data: new Float32Array(0) }],
+      ].map(([name, t]) => [name as string, t as Tensor]),
+    );
+    const names = Object.keys(outputs);
+    const codec = new TensorCodec(
+      new SignatureIndex({
+        inputs: [],
+        outputs: names.map((n) =>
+          spec(
+            n,
+            outputs[n].datatype,
+            outputs[n].shape.map(() => -1),
+          ),
+        ),
+      }),
+    );
+    expect(codec.encodeOutputsJson(outputs)).toBe(JSON.stringify(codec.encodeOutputs(outputs)));
+    const some = [names[3], names[0]];
+    expect(codec.encodeOutputsJson(outputs, some)).toBe(JSON.stringify(codec.encodeOutputs(outputs, some)));
   });
 });

@@ -12,7 +12,8 @@ export interface InferBody {
 }
 
 export interface V2Answer {
-  body: Record<string, unknown>;
+  /** The response body, JSON text. */
+  text: string;
   /** The version that answered, for the `x-model-version` header. */
   version: string;
   /** The deployment revision that routed the request (`x-deployment-revision`), or null for a model. */
@@ -57,13 +58,12 @@ export async function inferV2(
       timeoutMs: ctx.requestTimeoutMs,
     });
     observe(series, result);
-    const response: Record<string, unknown> = {
-      model_name: served.record.name,
-      model_version: series.labels.version,
-    };
-    if (body.id !== undefined) response.id = body.id;
-    if (body.parameters !== undefined) response.parameters = body.parameters;
-    response.outputs = served.codec.encodeOutputs(result.outputs, outputNames);
+    // The response as JSON text, in the order a JSON.stringify of {model_name, model_version,
+    // id?, parameters?, outputs} would write it; the outputs are written straight from the tensors.
+    let text = `{"model_name":${JSON.stringify(served.record.name)},"model_version":${JSON.stringify(series.labels.version)}`;
+    if (body.id !== undefined) text += `,"id":${JSON.stringify(body.id)}`;
+    if (body.parameters !== undefined) text += `,"parameters":${JSON.stringify(body.parameters)}`;
+    text += `,"outputs":${served.codec.encodeOutputsJson(result.outputs, outputNames)}}`;
     series.requests(200);
     if (arm !== null) {
       const ms = performance.now() - started;
@@ -96,7 +96,7 @@ export async function inferV2(
         predictionKey: predictionKeyOf(body.parameters),
       });
     }
-    return { body: response, version: series.labels.version, revision: arm?.revisionText ?? null };
+    return { text, version: series.labels.version, revision: arm?.revisionText ?? null };
   } catch (err) {
     countFailure(ctx, series ?? ctx.metrics.series('', '', 'v2'), err);
     arm?.counters.fail(statusOf(err), performance.now() - started);

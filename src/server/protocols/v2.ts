@@ -149,7 +149,8 @@ async function handleInfer(
   );
   reply.header('x-model-version', answer.version);
   if (answer.revision !== null) reply.header('x-deployment-revision', answer.revision);
-  return answer.body;
+  reply.type('application/json; charset=utf-8');
+  return answer.text;
 }
 
 function modelMetadata(served: ServedVersion) {
