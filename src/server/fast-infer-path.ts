@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
 import type { Authenticate } from './auth.js';
@@ -42,7 +47,8 @@ export function createFastInferServer(
     if (!fastInferViaNode(call, req, res, ctx, bodyLimit)) fallback(req, res);
   };
   return new FastLaneServer(viaNode, {
-    maxHeaderSize: 16 * 1024,
+    // node:http's own limit (16 KiB unless --max-http-header-size says otherwise): past it, node answers 431.
+    maxHeaderSize: http.maxHeaderSize,
     bodyLimit,
     draining: () => ctx.draining,
     takes: (target, headers) => INFER_ROUTE.test(target) && isJson(headers['content-type']),
@@ -112,11 +118,11 @@ function laneReply(respond: LaneRespond, requestId: string): { requestId: string
   return {
     requestId,
     send: (status, text, extra) => {
-      const lines = ['content-type: application/json; charset=utf-8', `x-request-id: ${requestId}`];
-      if (extra?.modelVersion != null) lines.push(`x-model-version: ${extra.modelVersion}`);
-      if (extra?.revision != null) lines.push(`x-deployment-revision: ${extra.revision}`);
-      if (extra?.retryAfter != null) lines.push(`retry-after: ${extra.retryAfter}`);
-      respond(status, lines, text);
+      respond(
+        status,
+        answerHeaders(requestId, extra).map(([name, value]) => `${name}: ${value}`),
+        text,
+      );
     },
   };
 }
@@ -159,15 +165,21 @@ function answer(
   text: string,
   extra: AnswerHeaders | undefined,
 ): void {
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
-  };
-  if (extra?.modelVersion != null) headers['x-model-version'] = extra.modelVersion;
-  if (extra?.revision != null) headers['x-deployment-revision'] = extra.revision;
-  if (extra?.retryAfter != null) headers['retry-after'] = extra.retryAfter;
+  const headers: Record<string, string | number> = Object.fromEntries(answerHeaders(requestId, extra));
+  headers['content-length'] = Buffer.byteLength(text);
   if (ctx.draining) headers.connection = 'close';
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/** The headers of an infer answer, whichever transport writes it (each adds its own framing). */
+function answerHeaders(requestId: string, extra: AnswerHeaders | undefined): [string, string][] {
+  const headers: [string, string][] = [
+    ['content-type', 'application/json; charset=utf-8'],
+    ['x-request-id', requestId],
+  ];
+  if (extra?.modelVersion != null) headers.push(['x-model-version', extra.modelVersion]);
+  if (extra?.revision != null) headers.push(['x-deployment-revision', extra.revision]);
+  if (extra?.retryAfter != null) headers.push(['retry-after', extra.retryAfter]);
+  return headers;
 }
