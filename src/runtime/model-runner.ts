@@ -8,6 +8,7 @@ import { type BatchInfo, type BatchingOptions, type BatchRunner, DynamicBatcher 
 import type { ModelSpec, SessionHost } from './session-host.js';
 import type { SignatureIndex } from './signature-index.js';
 import type { TensorMap } from './tensor.js';
+import { compactTensors } from './tensor-arena.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export type Placement = 'inline' | 'worker';
@@ -176,7 +177,10 @@ function inlineRunner(host: SessionHost, spec: ModelSpec): BatchRunner {
 }
 
 function poolRunner(pool: WorkerPool, spec: ModelSpec): BatchRunner {
-  return async (inputs, _rows, owned) => (await pool.run(spec, inputs, null, owned)).outputs;
+  // A request's own tensors (not owned) may be views into a shared slab (tensor-arena.ts): posting
+  // one would clone the whole slab, so they are copied out first.
+  return async (inputs, _rows, owned) =>
+    (await pool.run(spec, owned ? inputs : compactTensors(inputs), null, owned)).outputs;
 }
 
 function pick(outputs: TensorMap, names: readonly string[]): TensorMap {

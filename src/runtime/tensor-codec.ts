@@ -123,7 +123,9 @@ export function decodeTensor(input: V2RequestInput, spec: TensorSpec): Tensor {
     });
   }
   checkShape(spec, shape);
-  const data = flatData(name, input.data, elementCount(shape));
+  const given = input.data;
+  if (given instanceof Float32Array || given instanceof Float64Array) return typedTensor(spec, shape, given);
+  const data = flatData(name, given, elementCount(shape));
   checkLength(name, shape, data.length);
   const datatype = spec.datatype;
   if (datatype === 'BYTES') {
@@ -132,6 +134,23 @@ export function decodeTensor(input: V2RequestInput, spec: TensorSpec): Tensor {
   const out = allocateTensorData(datatype, data.length);
   fillNumeric(name, datatype, data, out);
   return { datatype, shape: shape.slice(), data: out } as Tensor;
+}
+
+/**
+ * An input whose `data` is already a flat typed array (the V2 body reader decodes FP32 and FP64
+ * data straight into one): used as it is when it is the datatype's own array type.
+ */
+function typedTensor(spec: TensorSpec, shape: number[], data: Float32Array | Float64Array): Tensor {
+  checkLength(spec.name, shape, data.length);
+  if (spec.datatype === 'FP32' && data instanceof Float32Array)
+    return { datatype: 'FP32', shape: shape.slice(), data };
+  if (spec.datatype === 'FP64' && data instanceof Float64Array)
+    return { datatype: 'FP64', shape: shape.slice(), data };
+  throw new SlipwayError(
+    'RUNTIME_INVALID_INPUT',
+    `input "${spec.name}": "data" holds ${data instanceof Float32Array ? 'FP32' : 'FP64'} values, expected ${spec.datatype}`,
+    { input: spec.name },
+  );
 }
 
 /** The values of `data` in row-major order; a flat array comes back as it is. */

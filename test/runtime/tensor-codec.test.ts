@@ -364,6 +364,36 @@ describe('refusals of one input', () => {
   });
 });
 
+describe('data already decoded into a typed array (the V2 body reader)', () => {
+  const features = spec('features', 'FP32', [-1, 30]);
+  const row = Array.from({ length: 30 }, (_, i) => i / 7);
+
+  it("is used as it is when it is the datatype's own array", () => {
+    const data = new Float32Array(row);
+    const tensor = decodeTensor({ name: 'features', datatype: 'FP32', shape: [1, 30], data }, features);
+    expect(tensor.data).toBe(data);
+    expect(tensor.shape).toEqual([1, 30]);
+  });
+
+  it('is checked like any data: length against the shape, array type against the datatype', () => {
+    const short = caught(() =>
+      decodeTensor(
+        { name: 'features', datatype: 'FP32', shape: [2, 30], data: new Float32Array(row) },
+        features,
+      ),
+    );
+    expect(short.message).toBe('input "features": shape [2,30] holds 60 values, got 30');
+    const other = caught(() =>
+      decodeTensor(
+        { name: 'features', datatype: 'FP32', shape: [1, 30], data: new Float64Array(row) },
+        features,
+      ),
+    );
+    expect(other.code).toBe('RUNTIME_INVALID_INPUT');
+    expect(other.message).toBe('input "features": "data" holds FP64 values, expected FP32');
+  });
+});
+
 describe('outputs as JSON text', () => {
   it('write exactly what JSON.stringify writes of the encoded outputs, for every datatype', () => {
     const outputs: TensorMap = Object.fromEntries(

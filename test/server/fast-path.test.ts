@@ -53,6 +53,28 @@ const cases: { what: string; url: string; body: string; headers?: Record<string,
     url: '/v2/models/gbdt/infer',
     body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] }),
   },
+  {
+    what: 'one flat row, data before datatype, spaced out (read by the body reader)',
+    url: '/v2/models/gbdt/infer',
+    body: ` { "inputs" : [ { "data" : [ ${rows[1].join(' , ')} ] , "shape" : [ 1 , 30 ] , "name" : "features" , "datatype" : "FP32" } ] } `,
+  },
+  {
+    what: 'a body the reader leaves to JSON.parse (a duplicate key)',
+    url: '/v2/models/gbdt/infer',
+    body: `{"inputs":[{"name":"features","datatype":"FP32","shape":[1,30],"data":[${rows[2].join(',')}]}],"x":1,"x":2}`,
+  },
+  {
+    what: 'FP64 data for an FP32 input',
+    url: '/v2/models/gbdt/infer',
+    body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP64', shape: [1, 30], data: rows[0] }] }),
+  },
+  {
+    what: 'fewer values than the shape holds',
+    url: '/v2/models/gbdt/infer',
+    body: JSON.stringify({
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: rows[0].slice(1) }],
+    }),
+  },
   { what: 'no inputs', url: '/v2/models/gbdt/infer', body: '{}' },
   { what: 'no token', url: '/v2/models/gbdt/infer', body: '{}', headers: { authorization: 'Bearer wrong' } },
 ];
@@ -71,6 +93,23 @@ describe('the V2 fast path answers exactly like the fastify route', () => {
       );
     });
   }
+
+  it('answers one request after another with its own row (request tensors share slabs)', async () => {
+    const sample = fixtureSample('breast_cancer_gbdt');
+    const all = sample.inputs.features as number[][];
+    const labels = sample.expected.label as number[];
+    for (let i = 0; i < all.length; i++) {
+      const res = await fetch(`${base}/v2/models/gbdt/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({
+          inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: all[i] }],
+        }),
+      });
+      const answer = (await res.json()) as { outputs: { name: string; data: number[] }[] };
+      expect(answer.outputs.find((o) => o.name === 'label')!.data, `row ${i}`).toEqual([labels[i]]);
+    }
+  });
 
   it('refuses malformed JSON with 400', async () => {
     const res = await fetch(`${base}/v2/models/gbdt/infer`, {
