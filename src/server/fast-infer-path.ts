@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http, {
   type IncomingHttpHeaders,
   type IncomingMessage,
@@ -12,6 +11,7 @@ import type { Authenticate } from './auth.js';
 import { FastLaneServer, type LaneRespond } from './fast-lane/fast-lane.js';
 import { V2BodyReader } from './protocols/v2-body-reader.js';
 import { type InferBody, inferV2 } from './protocols/v2-infer.js';
+import { RequestIds } from './request-ids.js';
 import type { ServingContext } from './serving-context.js';
 
 /** `/v2/models/<name>[/versions/<v>]/infer`, with names that need no URL decoding and no query. */
@@ -46,8 +46,9 @@ export function createFastInferServer(
 ): FastLaneServer {
   // One reader and arena per server: the reader's scratch space is reused by every request.
   const call = inferCall(ctx, authenticate, log, new V2BodyReader(new TensorArena()));
+  const ids = new RequestIds();
   const viaNode = (req: IncomingMessage, res: ServerResponse) => {
-    if (!fastInferViaNode(call, req, res, ctx, bodyLimit)) fallback(req, res);
+    if (!fastInferViaNode(call, req, res, ctx, bodyLimit, ids)) fallback(req, res);
   };
   return new FastLaneServer(viaNode, {
     // node:http's own limit (16 KiB unless --max-http-header-size says otherwise): past it, node answers 431.
@@ -58,7 +59,7 @@ export function createFastInferServer(
     handle: (request, respond) => {
       const match = INFER_ROUTE.exec(request.target)!;
       const headers = request.headers;
-      const reply = laneReply(respond, headers['x-request-id'] || randomUUID());
+      const reply = laneReply(respond, headers['x-request-id'] || ids.next());
       call(match, headers, request.target, () => request.body, reply.requestId, reply.send);
     },
   });
@@ -141,11 +142,12 @@ function fastInferViaNode(
   res: ServerResponse,
   ctx: ServingContext,
   bodyLimit: number,
+  ids: RequestIds,
 ): boolean {
   if (req.method !== 'POST') return false;
   const match = INFER_ROUTE.exec(req.url ?? '');
   if (match === null || !isJson(req.headers['content-type'])) return false;
-  const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
+  const requestId = (req.headers['x-request-id'] as string | undefined) || ids.next();
   const reply: Reply = (status, text, extra) => answer(res, ctx, requestId, status, text, extra);
   const chunks: Buffer[] = [];
   let size = 0;

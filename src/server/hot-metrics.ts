@@ -91,6 +91,19 @@ export class HotCounter<L extends string> extends HotMetric<L, { value: number }
 export class HotGauge<L extends string> extends HotMetric<L, { value: number }> {
   readonly type = 'gauge';
 
+  /** The series of these labels, bound: `inc` and `dec` are one addition. */
+  labels(labels: Labels<L>): { inc(): void; dec(): void } {
+    const state = this.stateOf(labels);
+    return {
+      inc: () => {
+        state.value++;
+      },
+      dec: () => {
+        state.value--;
+      },
+    };
+  }
+
   inc(labels: Labels<L>): void {
     this.stateOf(labels).value++;
   }

@@ -16,6 +16,9 @@ export class ServerMetrics {
   readonly inferenceDuration: HotHistogram<'model' | 'version'>;
   readonly batchSize: HotHistogram<'model' | 'version'>;
   readonly inflight: HotGauge<'protocol'>;
+  /** `inflight` bound per protocol, for the hot path. */
+  readonly inflightV2: { inc(): void; dec(): void };
+  readonly inflightMlflow: { inc(): void; dec(): void };
   readonly rejected: HotCounter<'model' | 'version' | 'reason'>;
 
   constructor() {
@@ -52,6 +55,8 @@ export class ServerMetrics {
     this.inflight = new HotGauge('slipway_inflight_requests', 'Inference requests being processed now.', [
       'protocol',
     ]);
+    this.inflightV2 = this.inflight.labels({ protocol: 'v2' });
+    this.inflightMlflow = this.inflight.labels({ protocol: 'mlflow' });
     this.rejected = new HotCounter(
       'slipway_rejected_requests_total',
       'Requests refused before inference: overload (queue full) or timeout.',
@@ -76,8 +81,18 @@ export class ServerMetrics {
    * a request finds no labels at all.
    */
   series(model: string, version: string, protocol: string): ModelSeries {
-    const key = `${protocol}\u0000${model}\u0000${version}`;
-    let s = this.#series.get(key);
+    // Nested maps: no key is built per request (a joined key cost a concatenation and a hash).
+    let byModel = this.#series.get(protocol);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.#series.set(protocol, byModel);
+    }
+    let byVersion = byModel.get(model);
+    if (byVersion === undefined) {
+      byVersion = new Map();
+      byModel.set(model, byVersion);
+    }
+    let s = byVersion.get(version);
     if (!s) {
       const labels = { model, version };
       const requests = new Map<number, { inc(): void }>();
@@ -96,12 +111,12 @@ export class ServerMetrics {
         batch: this.batchSize.labels(labels),
         labels,
       };
-      this.#series.set(key, s);
+      byVersion.set(version, s);
     }
     return s;
   }
 
-  readonly #series = new Map<string, ModelSeries>();
+  readonly #series = new Map<string, Map<string, Map<string, ModelSeries>>>();
 }
 
 export interface ModelSeries {

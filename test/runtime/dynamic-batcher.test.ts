@@ -191,6 +191,34 @@ describe('DynamicBatcher', () => {
     await b.idle();
   });
 
+  it('keeps every deadline with one timer: shorter ones submitted later, and later ones after a sweep', async () => {
+    const model = echoModel();
+    const { b } = batcher(model);
+    model.holdBatches();
+    const started = performance.now();
+    const running = b.submit(request(0), 1, 10_000);
+    await tick();
+    // The long deadline arms the timer first; the 30 ms one must still fire at ~30 ms, and the
+    // 80 ms one after the sweep that timed out the 30 ms one.
+    const long = b.submit(request(1), 1, 10_000);
+    const short = b.submit(request(2), 1, 30);
+    const later = b.submit(request(3), 1, 80);
+    const shortError = await short.catch((e) => e);
+    const shortMs = performance.now() - started;
+    const laterError = await later.catch((e) => e);
+    const laterMs = performance.now() - started;
+    expect(shortError.code).toBe('RUNTIME_TIMEOUT');
+    expect(laterError.code).toBe('RUNTIME_TIMEOUT');
+    expect(shortMs).toBeGreaterThanOrEqual(29);
+    expect(shortMs).toBeLessThan(1000);
+    expect(laterMs).toBeGreaterThanOrEqual(79);
+    expect(laterMs).toBeLessThan(1000);
+    expect(b.queuedRequests).toBe(1); // only the long one is still queued
+    model.release();
+    await Promise.all([running, long]);
+    expect(model.batches).toEqual([1, 1]);
+  });
+
   it('rejects every caller of a failing batch with its error', async () => {
     const model = echoModel();
     const { b, infos } = batcher(model);

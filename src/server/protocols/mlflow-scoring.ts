@@ -75,7 +75,7 @@ async function invoke(ctx: ServingContext, name: string, request: FastifyRequest
   const started = performance.now();
   let series: ModelSeries | null = null;
   let arm: Arm | null = null;
-  ctx.metrics.inflight.inc({ protocol: 'mlflow' });
+  ctx.metrics.inflightMlflow.inc();
   try {
     // A deployment name is routed by its live revision (the same seam as V2, see v2-infer.ts).
     arm = ctx.deployments === null ? null : ctx.deployments.route(name, null, request.headers, request.body);
@@ -126,7 +126,7 @@ async function invoke(ctx: ServingContext, name: string, request: FastifyRequest
     arm?.counters.fail(statusOf(err), performance.now() - started);
     throw err;
   } finally {
-    ctx.metrics.inflight.dec({ protocol: 'mlflow' });
+    ctx.metrics.inflightMlflow.dec();
     (series ?? ctx.metrics.series('', '', 'mlflow')).duration.observe((performance.now() - started) / 1000);
   }
 }
