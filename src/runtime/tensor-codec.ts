@@ -42,9 +42,22 @@ const MAX_NESTING = 32;
 /** Decodes a model's V2 inputs and encodes its outputs; built once per loaded model. */
 export class TensorCodec {
   readonly #index: SignatureIndex;
+  /** `{"name":"<output>","datatype":"` per output, JSON-quoted once rather than per answer. */
+  readonly #outputHeads: ReadonlyMap<string, string>;
+  #answerHead: string | null = null;
 
   constructor(index: SignatureIndex) {
     this.#index = index;
+    this.#outputHeads = new Map(index.outputNames.map((n) => [n, outputHead(n)]));
+  }
+
+  /**
+   * The start of this model version's V2 answers, `{"model_name":...,"model_version":...`, built
+   * on first use (a codec belongs to one served version, so it never changes).
+   */
+  answerHead(model: string, version: string): string {
+    this.#answerHead ??= `{"model_name":${JSON.stringify(model)},"model_version":${JSON.stringify(version)}`;
+    return this.#answerHead;
   }
 
   /** Decode a request's `inputs` array into named tensors, all checked against the signature. */
@@ -78,7 +91,7 @@ export class TensorCodec {
       if (tensor === undefined) continue;
       if (!first) text += ',';
       first = false;
-      text += `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${dataJson(tensor)}}`;
+      text += `${this.#outputHeads.get(name) ?? outputHead(name)}${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${dataJson(tensor)}}`;
     }
     return `${text}]`;
   }
@@ -93,6 +106,10 @@ export class TensorCodec {
     }
     return result;
   }
+}
+
+function outputHead(name: string): string {
+  return `{"name":${JSON.stringify(name)},"datatype":"`;
 }
 
 function inputName(input: unknown, position: number): string {

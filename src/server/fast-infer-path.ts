@@ -47,6 +47,17 @@ export function createFastInferServer(
   // One reader and arena per server: the reader's scratch space is reused by every request.
   const call = inferCall(ctx, authenticate, log, new V2BodyReader(new TensorArena()));
   const ids = new RequestIds();
+  // Requests mostly repeat one target: its match is kept, so neither `takes` nor `handle` runs the
+  // regular expression again for it.
+  let lastTarget = '';
+  let lastMatch: RegExpExecArray | null = null;
+  const route = (target: string): RegExpExecArray | null => {
+    if (target !== lastTarget) {
+      lastTarget = target;
+      lastMatch = INFER_ROUTE.exec(target);
+    }
+    return lastMatch;
+  };
   const viaNode = (req: IncomingMessage, res: ServerResponse) => {
     if (!fastInferViaNode(call, req, res, ctx, bodyLimit, ids)) fallback(req, res);
   };
@@ -55,9 +66,9 @@ export function createFastInferServer(
     maxHeaderSize: http.maxHeaderSize,
     bodyLimit,
     draining: () => ctx.draining,
-    takes: (target, headers) => INFER_ROUTE.test(target) && isJson(headers['content-type']),
+    takes: (target, headers) => route(target) !== null && isJson(headers['content-type']),
     handle: (request, respond) => {
-      const match = INFER_ROUTE.exec(request.target)!;
+      const match = route(request.target)!;
       const headers = request.headers;
       const reply = laneReply(respond, headers['x-request-id'] || ids.next());
       call(match, headers, request.target, () => request.body, reply.requestId, reply.send);

@@ -60,7 +60,7 @@ export async function inferV2(
     observe(series, result);
     // The response as JSON text, in the order a JSON.stringify of {model_name, model_version,
     // id?, parameters?, outputs} would write it; the outputs are written straight from the tensors.
-    let text = `{"model_name":${JSON.stringify(served.record.name)},"model_version":${JSON.stringify(series.labels.version)}`;
+    let text = served.codec.answerHead(served.record.name, series.labels.version);
     if (body.id !== undefined) text += `,"id":${JSON.stringify(body.id)}`;
     if (body.parameters !== undefined) text += `,"parameters":${JSON.stringify(body.parameters)}`;
     text += `,"outputs":${served.codec.encodeOutputsJson(result.outputs, outputNames)}}`;
