@@ -11,6 +11,7 @@ import {
   type InferenceRuntime,
 } from '../../src/runtime/inference-runtime.js';
 import type { TensorMap } from '../../src/runtime/tensor.js';
+import { TensorArena } from '../../src/runtime/tensor-arena.js';
 import { mismatch, readFixture } from './fixtures.js';
 
 const gbdt = readFixture('breast_cancer_gbdt');
@@ -62,6 +63,38 @@ describe('auto placement', () => {
       for (const ticks of await ticksDuringBatches(inline, 'mobilenet')) expect(ticks).toBeLessThanOrEqual(2);
     } finally {
       await inline.close();
+    }
+  });
+});
+
+describe('request tensors carved from a shared slab', () => {
+  it("run on a worker with their own rows, and the slab's other tensors stay as they were", async () => {
+    const runtime = createInferenceRuntime({ workers: 1 });
+    try {
+      await runtime.load('gbdt', { bytes: readFileSync(gbdt.path) }, gbdt.signature, { placement: 'worker' });
+      const arena = new TensorArena();
+      const all = gbdt.inputs.features.data as Float32Array;
+      const width = gbdt.inputs.features.shape[1];
+      const labels = gbdt.expected.label.data;
+      // One view per row, all on one slab (the V2 body reader's tensors), each sent alone.
+      const views = Array.from({ length: 8 }, (_, r) => {
+        const view = arena.float32(width);
+        view.set(all.subarray(r * width, (r + 1) * width));
+        return view;
+      });
+      expect(new Set(views.map((v) => v.buffer)).size).toBe(1);
+      for (const [r, view] of views.entries()) {
+        const result = await runtime.infer('gbdt', {
+          features: { datatype: 'FP32', shape: [1, width], data: view },
+        });
+        expect(Number((result.outputs.label.data as BigInt64Array)[0]), `row ${r}`).toBe(Number(labels[r]));
+      }
+      for (const [r, view] of views.entries()) {
+        expect(view.length).toBe(width);
+        expect([...view]).toEqual([...all.subarray(r * width, (r + 1) * width)]);
+      }
+    } finally {
+      await runtime.close();
     }
   });
 });
