@@ -6,7 +6,7 @@ import http, {
 } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
-import { TensorArena } from '../runtime/tensor-arena.js';
+import { TensorArena } from '../index.js';
 import type { Authenticate } from './auth.js';
 import { FastLaneServer, type LaneRespond } from './fast-lane/fast-lane.js';
 import { V2BodyReader } from './protocols/v2-body-reader.js';

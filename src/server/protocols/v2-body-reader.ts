@@ -23,9 +23,7 @@
  * `JSON.parse`.
  */
 
-import { elementCount } from '../../runtime/tensor.js';
-import type { TensorArena } from '../../runtime/tensor-arena.js';
-import type { V2RequestInput } from '../../runtime/tensor-codec.js';
+import { elementCount, type TensorArena, type V2RequestInput } from '../../index.js';
 import type { InferBody } from './v2-infer.js';
 
 const QUOTE = 0x22;
