@@ -191,6 +191,19 @@ describe('V2BodyReader: the rest of the body', () => {
     for (const [i, data] of kept.entries()) expectSameBits(data, [i, i + 1, i + 2], `request ${i}`);
   });
 
+  it('reads a body of over a million values, then small ones again', () => {
+    const r = reader();
+    const n = 1_100_000;
+    const data = Array.from({ length: n }, (_, i) => (i % 1000) / 8);
+    const got = read(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [n], data }] }), r);
+    const values = (got!.inputs as { data: Float32Array }[])[0].data;
+    expect(values.length).toBe(n);
+    expect(values[n - 1]).toBe(((n - 1) % 1000) / 8);
+    expectSameBits(values.subarray(0, 2000), new Float32Array(data.slice(0, 2000)), 'large body');
+    const small = read('{"inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[0.5,2]}]}', r);
+    expectSameBits((small!.inputs as { data: Float32Array }[])[0].data, [0.5, 2], 'after the large body');
+  });
+
   it('leaves other shapes of `inputs` and `shape` to the codec, as JSON.parse reads them', () => {
     expect(read('{"inputs":{"name":"x"}}')).toEqual({ inputs: { name: 'x' } });
     expect(read('{"inputs":[7]}')).toEqual({ inputs: [7] });

@@ -2,10 +2,10 @@
  * Reads a V2 infer request body (protocols.md A.6) straight from its bytes, decoding the `data` of
  * FP32 and FP64 inputs into typed arrays as it goes.
  *
- * Why: for a single-row request of 30 floats, `JSON.parse` of the body cost ~2.7 µs on this machine,
- * most of it turning 17-digit decimals (what Python prints for a float32 value) into doubles and
- * building the array that the codec then copies into a Float32Array; this reader takes ~0.8 µs
- * and allocates no array (bench/serving/README.md).
+ * Why: for a single-row request of 30 floats, `JSON.parse` of the body and the codec's copy into
+ * a Float32Array cost ~3.7 µs on this machine, most of it turning 17-digit decimals (what Python
+ * prints for a float32 value) into doubles; with this reader the same takes ~1.9 µs and allocates
+ * no array (`npx tsx bench/serving/body-costs.ts`; bench/serving/README.md).
  *
  * It reads one narrow shape and declines everything else: `read` returns null and the caller parses
  * with `JSON.parse`, so a body always means exactly what `JSON.parse` makes of it and a malformed
@@ -44,6 +44,8 @@ const CLOSE_BRACE = 0x7d;
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** How far (relative) a computed FP32 value may stand from a float midpoint and still be kept. */
 const FP32_WINDOW = 2 ** -48;
+/** Scratch space beyond this many numbers (8 MiB) is let go after the request that needed it. */
+const MAX_KEPT_SCRATCH = 1 << 20;
 /** Deeper `data` nesting is left to the codec (which refuses past 32 levels). */
 const MAX_DATA_DEPTH = 8;
 
@@ -55,6 +57,8 @@ const KNOWN_KEYS = ['inputs', 'name', 'datatype', 'shape', 'data', 'id', 'parame
 const KEYS_BY_LENGTH: readonly (readonly string[])[] = Array.from({ length: 11 }, (_, n) =>
   KNOWN_KEYS.filter((k) => k.length === n),
 );
+
+const EMPTY = Buffer.alloc(0);
 
 /** Thrown inside the reader to give a body up; `read` turns it into null. */
 const DECLINE = Symbol('decline');
@@ -70,7 +74,7 @@ interface DataScan {
 
 export class V2BodyReader {
   readonly #arena: TensorArena;
-  #b: Buffer = Buffer.alloc(0);
+  #b: Buffer = EMPTY;
   #i = 0;
   /** Numbers of the `data` being read; reused across requests, grown as needed. */
   #scratch = new Float64Array(256);
@@ -98,6 +102,8 @@ export class V2BodyReader {
       return null;
     } finally {
       this.#b = EMPTY;
+      // A huge request must not pin its scratch space for the life of the server.
+      if (this.#scratch.length > MAX_KEPT_SCRATCH) this.#scratch = new Float64Array(256);
     }
   }
 
@@ -489,8 +495,6 @@ export class V2BodyReader {
     this.#scratch = bigger;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Bytes that end a number or literal. */
 function isDelimiter(c: number): boolean {
