@@ -26,7 +26,48 @@ beforeAll(async () => {
   }
   serving = await createServing(slipway, { selection: null, workers: 2 });
   ({ app } = await createApp({ slipway, repository: serving.repository }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 });
+
+let base = '';
+
+/**
+ * The two ways an infer request arrives: fastify's route (app.inject: JSON.parse) and a real
+ * socket, where the fast lane reads it and the V2 body reader decodes it.
+ */
+interface InferAnswer {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: { name: string; datatype: string; shape: number[]; data: number[] }[];
+}
+
+const TRANSPORTS: {
+  name: string;
+  post(url: string, payload: unknown): Promise<{ status: number; json: InferAnswer; text: string }>;
+}[] = [
+  {
+    name: 'fastify route',
+    async post(url, payload) {
+      const res = await app.inject({ method: 'POST', url, payload: payload as object });
+      return { status: res.statusCode, json: res.statusCode === 200 ? res.json() : null, text: res.body };
+    },
+  },
+  {
+    name: 'socket, fast lane and body reader',
+    async post(url, payload) {
+      const res = await fetch(base + url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      const text = await res.text();
+      return { status: res.status, json: res.status === 200 ? JSON.parse(text) : null, text };
+    },
+  },
+];
 
 afterAll(async () => {
   await app?.close();
@@ -61,42 +102,43 @@ function checkOutputs(
   }
 }
 
-describe('Open Inference Protocol: fixtures answer like their frameworks', () => {
-  for (const m of FIXTURE_MODELS) {
-    it(`${m}: one request holding every row`, async () => {
-      const n = shapeOf(fixtureSample(m).inputs[fixtureMeta(m).inputs[0].name])[0];
-      const res = await app.inject({
-        method: 'POST',
-        url: `/v2/models/${modelName(m)}/infer`,
-        payload: { id: 'all-rows', inputs: v2Inputs(m) },
+describe.each(TRANSPORTS)(
+  'Open Inference Protocol ($name): fixtures answer like their frameworks',
+  (transport) => {
+    for (const m of FIXTURE_MODELS) {
+      it(`${m}: one request holding every row`, async () => {
+        const n = shapeOf(fixtureSample(m).inputs[fixtureMeta(m).inputs[0].name])[0];
+        const res = await transport.post(`/v2/models/${modelName(m)}/infer`, {
+          id: 'all-rows',
+          inputs: v2Inputs(m),
+        });
+        expect(res.status, res.text).toBe(200);
+        const body = res.json;
+        expect(body.model_name).toBe(modelName(m));
+        expect(body.model_version).toBe('1');
+        expect(body.id).toBe('all-rows');
+        checkOutputs(m, body.outputs, [0, n]);
       });
-      expect(res.statusCode, res.body).toBe(200);
-      const body = res.json();
-      expect(body.model_name).toBe(modelName(m));
-      expect(body.model_version).toBe('1');
-      expect(body.id).toBe('all-rows');
-      checkOutputs(m, body.outputs, [0, n]);
-    });
 
-    it(`${m}: one concurrent request per row gets exactly its own row`, async () => {
-      const n = shapeOf(fixtureSample(m).inputs[fixtureMeta(m).inputs[0].name])[0];
-      const responses = await Promise.all(
-        Array.from({ length: n }, (_, r) =>
-          app.inject({
-            method: 'POST',
-            url: `/v2/models/${modelName(m)}/versions/1/infer`,
-            payload: { id: `row-${r}`, inputs: v2Inputs(m, [r, r + 1]) },
-          }),
-        ),
-      );
-      responses.forEach((res, r) => {
-        expect(res.statusCode, res.body).toBe(200);
-        expect(res.json().id).toBe(`row-${r}`);
-        checkOutputs(m, res.json().outputs, [r, r + 1]);
+      it(`${m}: one concurrent request per row gets exactly its own row`, async () => {
+        const n = shapeOf(fixtureSample(m).inputs[fixtureMeta(m).inputs[0].name])[0];
+        const responses = await Promise.all(
+          Array.from({ length: n }, (_, r) =>
+            transport.post(`/v2/models/${modelName(m)}/versions/1/infer`, {
+              id: `row-${r}`,
+              inputs: v2Inputs(m, [r, r + 1]),
+            }),
+          ),
+        );
+        responses.forEach((res, r) => {
+          expect(res.status, res.text).toBe(200);
+          expect(res.json.id).toBe(`row-${r}`);
+          checkOutputs(m, res.json.outputs, [r, r + 1]);
+        });
       });
-    });
-  }
-});
+    }
+  },
+);
 
 describe('Open Inference Protocol: routes', () => {
   it('answers health, server and model metadata', async () => {
