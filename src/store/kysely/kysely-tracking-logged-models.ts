@@ -1,6 +1,6 @@
 /** Logged models (MLflow 3): rows, params, tags, metrics and their search (KyselyTrackingStore). */
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Database, TrackingLoggedModelTable } from '../schema.js';
 import type {
   LifecycleStage,
   LoggedModelQuery,
@@ -152,20 +152,7 @@ export function loggedModelClause(c: SearchClause, like: LikeFlavour): Expressio
 
 export async function hydrateLoggedModels(
   db: Kysely<Database>,
-  rows: {
-    model_id: string;
-    experiment_id: number;
-    name: string;
-    artifact_uri: string;
-    status: string;
-    status_message: string | null;
-    creation_time: number;
-    last_updated_time: number;
-    model_type: string | null;
-    source_run_id: string | null;
-    creator_id: string | null;
-    lifecycle_stage: string;
-  }[],
+  rows: readonly TrackingLoggedModelTable[],
 ): Promise<LoggedModelRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.model_id);

@@ -1,7 +1,7 @@
 /** What the Kysely tracking store modules share: row mapping, id lists, numbers and errors. */
 import type { Kysely, Transaction } from 'kysely';
 import { SlipwayError } from '../../core/errors.js';
-import type { Database } from '../schema.js';
+import type { Database, TrackingRunTable } from '../schema.js';
 import type { LifecycleStage, MetricRecord, RunInfoRecord, RunStatus } from '../tracking-store.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -13,17 +13,8 @@ export const INSERT_CHUNK = 1000;
 // values than one SQLite statement binds (32,766).
 export const IN_CHUNK = 10_000;
 
-export function runInfoOf(row: {
-  run_id: string;
-  experiment_id: number;
-  name: string;
-  user_id: string;
-  status: string;
-  start_time: number;
-  end_time: number | null;
-  artifact_uri: string;
-  lifecycle_stage: string;
-}): RunInfoRecord {
+/** A run's info from its row (every column but `deleted_time`). */
+export function runInfoOf(row: Omit<TrackingRunTable, 'deleted_time'>): RunInfoRecord {
   return {
     runId: row.run_id,
     experimentId: String(row.experiment_id),
